@@ -31,6 +31,11 @@ static struct kvm_vm *notifier_vm(struct mmu_notifier *mn)
  * Slots are sorted by gfn, not by host address, so this walks them all.
  * Hidden slots (being deleted or moved) are included on purpose: their
  * mappings may still exist.  Caller holds slots_srcu and mmu_lock.
+ *
+ * The snapshot is read here, under mmu_lock, not when slots_srcu was taken: a
+ * fault that installed a mapping before we got the lock had looked its slot up
+ * in this snapshot or an older one, so every slot it could have used is either
+ * in what we read or was zapped by the slot writer before it was dropped.
  */
 static void zap_hva_range(struct kvm_vm *vm, unsigned long start, unsigned long end)
 {
