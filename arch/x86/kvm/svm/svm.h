@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * AMD SVM backend: per-CPU and per-vCPU state shared by the files of kvm-amd.ko.
+ */
+#ifndef KVM_SVM_H
+#define KVM_SVM_H
+
+#include "../x86.h"
+#include "vmcb.h"
+
+/* Per host CPU: SVM host areas and ASID allocation.  Touched only on that CPU. */
+struct svm_cpu {
+	struct page *hsave;		/* VM_HSAVE_PA: where VMRUN saves host state */
+	struct page *host_vmsave;	/* VMSAVE/VMLOAD area for host FS/GS/TR/... */
+	u64 asid_generation;		/* bumped when the ASID space wraps */
+	u32 next_asid;
+	bool enabled;			/* EFER.SVME set by us */
+};
+
+struct svm_vcpu {
+	struct kvm_x86_vcpu *v;
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+
+	int asid_cpu;			/* CPU whose ASID space asid belongs to, or -1 */
+	u64 asid_generation;
+	u64 tsc_aux;			/* MSR_TSC_AUX as the guest wrote it */
+	u64 exit_count;			/* #VMEXITs handled, for statistics */
+};
+
+static inline struct svm_vcpu *to_svm(struct kvm_x86_vcpu *v)
+{
+	return v->backend;
+}
+
+/* DR7 after reset: only the always-one bit 10. */
+#define SVM_DR7_RESET	0x400ULL
+
+/* Global interrupt flag (APM vol. 2, 15.17). */
+static __always_inline void clgi(void)
+{
+	asm volatile("clgi" ::: "memory");
+}
+
+static __always_inline void stgi(void)
+{
+	asm volatile("stgi" ::: "memory");
+}
+
+/* svm_exit.c */
+int svm_handle_exit(struct svm_vcpu *svm);
+void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_error, u32 error);
+
+/* vmrun.S */
+void __kvm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
+
+/* svm.c */
+extern u32 svm_max_asid;
+extern bool svm_has_nrips;
+void svm_skip_insn(struct svm_vcpu *svm, unsigned int len);
+
+#endif /* KVM_SVM_H */

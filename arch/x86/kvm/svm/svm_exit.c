@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * #VMEXIT handlers of the SVM backend, dispatched through a table indexed by
+ * exit code.  Each returns an enum kvm_exit_action or a negative errno.
+ *
+ * Runs in the vCPU thread with vcpu->mutex held, preemption and interrupts
+ * enabled; takes no lock of its own.
+ */
+#include <linux/kvm_core.h>
+#include <asm/msr.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/api.h>
+#include "svm.h"
+#include "../tdp.h"
+
+typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
+
+void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_error, u32 error)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = error;
+}
+
+static int svm_inject_ud(struct svm_vcpu *svm)
+{
+	svm_inject_exception(svm, UD_VECTOR, false, 0);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+static int svm_inject_gp0(struct svm_vcpu *svm)
+{
+	svm_inject_exception(svm, GP_VECTOR, true, 0);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+/* Host interrupts and NMIs: the host takes them once GIF is set again. */
+static int svm_exit_host_event(struct svm_vcpu *svm)
+{
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+static int svm_exit_ioio(struct svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	u8 size = (info & SVM_IOIO_SZ_MASK) >> SVM_IOIO_SZ_SHIFT;
+	u16 port = info >> SVM_IOIO_PORT_SHIFT;
+
+	/* exit_info_2 holds the address of the next instruction for IOIO exits. */
+	svm->v->rip = svm->vmcb->control.exit_info_2;
+	svm->vmcb->control.int_state &= ~1U;
+	if (size != 1 && size != 2 && size != 4)
+		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_EMULATION, &info, 1);
+	return kvmx86_exit_pio(svm->v, port, size, info & SVM_IOIO_IN, info & SVM_IOIO_STR,
+			       info & SVM_IOIO_REP);
+}
+
+static int svm_exit_cpuid(struct svm_vcpu *svm)
+{
+	svm_skip_insn(svm, 2);
+	return kvmx86_exit_cpuid(svm->v);
+}
+
+static int svm_exit_hlt(struct svm_vcpu *svm)
+{
+	svm_skip_insn(svm, 1);
+	return kvmx86_exit_hlt(svm->v);
+}
+
+/* The VMCB is undefined after a shutdown: start over from the reset state. */
+static int svm_exit_shutdown(struct svm_vcpu *svm)
+{
+	return kvmx86_exit_shutdown(svm->v);
+}
+
+static int svm_exit_msr(struct svm_vcpu *svm)
+{
+	struct kvm_x86_vcpu *v = svm->v;
+	u32 index = v->gpr[KVM_REG_RCX];
+	u64 data;
+
+	if (svm->vmcb->control.exit_info_1) {
+		data = (v->gpr[KVM_REG_RDX] << 32) | (u32)v->gpr[KVM_REG_RAX];
+		if (kvmx86_set_msr(v, index, data, false))
+			return svm_inject_gp0(svm);
+	} else {
+		if (kvmx86_get_msr(v, index, &data, false))
+			return svm_inject_gp0(svm);
+		v->gpr[KVM_REG_RAX] = (u32)data;
+		v->gpr[KVM_REG_RDX] = data >> 32;
+	}
+	svm_skip_insn(svm, 2);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+static int svm_exit_rdtscp(struct svm_vcpu *svm)
+{
+	struct kvm_x86_vcpu *v = svm->v;
+	u64 tsc = rdtsc() + v->tsc_offset;
+
+	v->gpr[KVM_REG_RAX] = (u32)tsc;
+	v->gpr[KVM_REG_RDX] = tsc >> 32;
+	v->gpr[KVM_REG_RCX] = (u32)svm->tsc_aux;
+	svm_skip_insn(svm, 3);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+/* XSETBV: only XCR0, only at CPL 0, only features the host has and in legal sets. */
+static int svm_exit_xsetbv(struct svm_vcpu *svm)
+{
+	struct kvm_x86_vcpu *v = svm->v;
+	u64 val = (v->gpr[KVM_REG_RDX] << 32) | (u32)v->gpr[KVM_REG_RAX];
+	u64 host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+	if ((u32)v->gpr[KVM_REG_RCX] != 0 || svm->vmcb->save.cpl != 0)
+		return svm_inject_gp0(svm);
+	if (!(val & XFEATURE_MASK_FP) || (val & ~host) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
+		return svm_inject_gp0(svm);
+	v->xcr0 = val;
+	svm_skip_insn(svm, 3);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+/* Instructions that have no effect a guest could observe: skip them. */
+static int svm_exit_skip2(struct svm_vcpu *svm)
+{
+	svm_skip_insn(svm, 2);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+static int svm_exit_npf(struct svm_vcpu *svm)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+	u64 gpa = c->exit_info_2;
+	int r;
+
+	r = kvmx86_tdp_fault(svm->v, gpa, c->exit_info_1 & SVM_NPF_WRITE);
+	if (r != KVM_TDP_MMIO)
+		return r;
+	/*
+	 * MMIO: needs the instruction emulator, which is not wired in yet.  Report
+	 * the access as an emulation failure with what decode assists gave us.
+	 */
+	{
+		u64 data[4] = { c->exit_info_1, gpa, c->insn_len, 0 };
+
+		memcpy(&data[3], c->insn_bytes, min_t(size_t, 8, sizeof(c->insn_bytes)));
+		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_EMULATION, data, 4);
+	}
+}
+
+static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
+	[SVM_EXIT_INTR]		= svm_exit_host_event,
+	[SVM_EXIT_NMI]		= svm_exit_host_event,
+	[SVM_EXIT_SMI]		= svm_exit_host_event,
+	[SVM_EXIT_INIT]		= svm_exit_host_event,
+	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
+	[SVM_EXIT_INVD]		= svm_exit_skip2,
+	[SVM_EXIT_WBINVD]	= svm_exit_skip2,
+	[SVM_EXIT_HLT]		= svm_exit_hlt,
+	[SVM_EXIT_IOIO]		= svm_exit_ioio,
+	[SVM_EXIT_MSR]		= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]	= svm_exit_shutdown,
+	[SVM_EXIT_RDTSCP]	= svm_exit_rdtscp,
+	[SVM_EXIT_XSETBV]	= svm_exit_xsetbv,
+	[SVM_EXIT_RSM]		= svm_inject_ud,
+	[SVM_EXIT_INVLPGA]	= svm_inject_ud,
+	[SVM_EXIT_VMRUN]	= svm_inject_ud,
+	[SVM_EXIT_VMMCALL]	= svm_inject_ud,
+	[SVM_EXIT_VMLOAD]	= svm_inject_ud,
+	[SVM_EXIT_VMSAVE]	= svm_inject_ud,
+	[SVM_EXIT_STGI]		= svm_inject_ud,
+	[SVM_EXIT_CLGI]		= svm_inject_ud,
+	[SVM_EXIT_SKINIT]	= svm_inject_ud,
+	[SVM_EXIT_MONITOR]	= svm_inject_ud,
+	[SVM_EXIT_MWAIT]	= svm_inject_ud,
+	[SVM_EXIT_MWAIT_COND]	= svm_inject_ud,
+	[SVM_EXIT_FERR_FREEZE]	= svm_exit_host_event,
+	[SVM_EXIT_NPF]		= svm_exit_npf,
+};
+
+int svm_handle_exit(struct svm_vcpu *svm)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+	u64 code = c->exit_code;
+	svm_exit_handler fn = NULL;
+
+	if (code == SVM_EXIT_ERR)
+		return kvmx86_exit_fail_entry(svm->v, code);
+
+	/*
+	 * An event (exception, interrupt) that was being delivered when the exit
+	 * happened must be delivered again.
+	 */
+	if (c->exit_int_info & SVM_EVTINJ_VALID) {
+		c->event_inj = c->exit_int_info;
+		c->event_inj_err = c->exit_int_info_err;
+	} else {
+		c->event_inj = 0;
+	}
+
+	if (code < SVM_EXIT_NR)
+		fn = svm_exit_handlers[code];
+	if (!fn) {
+		u64 data[3] = { code, c->exit_info_1, c->exit_info_2 };
+
+		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					    data, 3);
+	}
+	return fn(svm);
+}

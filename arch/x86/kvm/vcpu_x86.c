@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x86 common code, vCPU side: creation, the state ioctls, and the run loop with
+ * the exits that go to userspace.
+ *
+ * Every function here runs with vcpu->mutex held (ioctl context), except
+ * kvm_arch_vcpu_create (vm->lock held, vCPU not yet visible) and
+ * kvm_arch_vcpu_destroy (no other user).
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <linux/kvm_arch.h>
+#include <asm/fpu/api.h>
+#include "x86.h"
+#include "tdp.h"
+
+/* Power-on state (AMD APM vol. 2, 14.1.3; Intel SDM vol. 3, 9.1.1). */
+static void kvm_x86_reset(struct kvm_x86_vcpu *v)
+{
+	memset(v->gpr, 0, sizeof(v->gpr));
+	v->gpr[KVM_REG_RDX] = 0x600;	/* family 6 signature until CPUID says otherwise */
+	v->rip = 0xfff0;
+	v->rflags = X86_EFLAGS_FIXED;
+	v->xcr0 = XFEATURE_MASK_FP;
+	v->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE;
+	if (v->vcpu->vcpu_id == 0)
+		v->apic_base |= MSR_IA32_APICBASE_BSP;
+	v->mp_state = KVM_MP_STATE_RUNNABLE;
+	memset(&v->pio, 0, sizeof(v->pio));
+	kvm_x86_ops->vcpu_reset(v);
+}
+
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_vcpu *v;
+	int r;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	v->vcpu = vcpu;
+	vcpu->arch = v;
+
+	r = -ENOMEM;
+	if (!fpu_alloc_guest_fpstate(&v->guest_fpu))
+		goto err_free;
+	r = kvm_x86_ops->vcpu_create(v);
+	if (r)
+		goto err_fpu;
+	kvm_x86_reset(v);
+	return 0;
+
+err_fpu:
+	fpu_free_guest_fpstate(&v->guest_fpu);
+err_free:
+	kfree(v);
+	vcpu->arch = NULL;
+	return r;
+}
+
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_vcpu *v = to_x86(vcpu);
+
+	if (!v)
+		return;
+	kvm_x86_ops->vcpu_free(v);
+	fpu_free_guest_fpstate(&v->guest_fpu);
+	kfree(v->cpuid);
+	kfree(v);
+	vcpu->arch = NULL;
+}
+
+static void kvm_x86_get_regs(struct kvm_x86_vcpu *v, struct kvm_regs *r)
+{
+	r->rax = v->gpr[KVM_REG_RAX];
+	r->rbx = v->gpr[KVM_REG_RBX];
+	r->rcx = v->gpr[KVM_REG_RCX];
+	r->rdx = v->gpr[KVM_REG_RDX];
+	r->rsi = v->gpr[KVM_REG_RSI];
+	r->rdi = v->gpr[KVM_REG_RDI];
+	r->rsp = v->gpr[KVM_REG_RSP];
+	r->rbp = v->gpr[KVM_REG_RBP];
+	r->r8 = v->gpr[KVM_REG_R8];
+	r->r9 = v->gpr[KVM_REG_R9];
+	r->r10 = v->gpr[KVM_REG_R10];
+	r->r11 = v->gpr[KVM_REG_R11];
+	r->r12 = v->gpr[KVM_REG_R12];
+	r->r13 = v->gpr[KVM_REG_R13];
+	r->r14 = v->gpr[KVM_REG_R14];
+	r->r15 = v->gpr[KVM_REG_R15];
+	r->rip = v->rip;
+	r->rflags = v->rflags;
+}
+
+static void kvm_x86_set_regs(struct kvm_x86_vcpu *v, const struct kvm_regs *r)
+{
+	v->gpr[KVM_REG_RAX] = r->rax;
+	v->gpr[KVM_REG_RBX] = r->rbx;
+	v->gpr[KVM_REG_RCX] = r->rcx;
+	v->gpr[KVM_REG_RDX] = r->rdx;
+	v->gpr[KVM_REG_RSI] = r->rsi;
+	v->gpr[KVM_REG_RDI] = r->rdi;
+	v->gpr[KVM_REG_RSP] = r->rsp;
+	v->gpr[KVM_REG_RBP] = r->rbp;
+	v->gpr[KVM_REG_R8] = r->r8;
+	v->gpr[KVM_REG_R9] = r->r9;
+	v->gpr[KVM_REG_R10] = r->r10;
+	v->gpr[KVM_REG_R11] = r->r11;
+	v->gpr[KVM_REG_R12] = r->r12;
+	v->gpr[KVM_REG_R13] = r->r13;
+	v->gpr[KVM_REG_R14] = r->r14;
+	v->gpr[KVM_REG_R15] = r->r15;
+	v->rip = r->rip;
+	/* Bit 1 always reads as one. */
+	v->rflags = r->rflags | X86_EFLAGS_FIXED;
+}
+
+static const enum kvm_x86_seg sregs_order[] = {
+	KVM_SEG_CS, KVM_SEG_DS, KVM_SEG_ES, KVM_SEG_FS, KVM_SEG_GS, KVM_SEG_SS,
+	KVM_SEG_TR, KVM_SEG_LDTR,
+};
+
+static struct kvm_segment *sregs_seg(struct kvm_sregs *s, int i)
+{
+	struct kvm_segment *all[] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss,
+				      &s->tr, &s->ldt };
+	return all[i];
+}
+
+static void kvm_x86_get_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
+{
+	const struct kvm_x86_backend_ops *ops = kvm_x86_ops;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < ARRAY_SIZE(sregs_order); i++)
+		ops->get_segment(v, sregs_seg(s, i), sregs_order[i]);
+	ops->get_dtables(v, &s->gdt, &s->idt);
+	s->cr0 = ops->get_cr(v, 0);
+	s->cr2 = ops->get_cr(v, 2);
+	s->cr3 = ops->get_cr(v, 3);
+	s->cr4 = ops->get_cr(v, 4);
+	s->cr8 = ops->get_cr(v, 8);
+	s->efer = ops->get_efer(v);
+	s->apic_base = v->apic_base;
+}
+
+/* The consistency checks Linux applies to KVM_SET_SREGS. */
+static bool kvm_x86_sregs_valid(const struct kvm_sregs *s)
+{
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+	} else if (s->efer & EFER_LMA) {
+		return false;
+	}
+	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))
+		return false;
+	if ((s->cr0 & X86_CR0_NW) && !(s->cr0 & X86_CR0_CD))
+		return false;
+	if (s->cr0 >> 32 || s->cr4 >> 32)
+		return false;
+	return true;
+}
+
+static int kvm_x86_set_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
+{
+	const struct kvm_x86_backend_ops *ops = kvm_x86_ops;
+	int i;
+
+	if (!kvm_x86_sregs_valid(s))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(sregs_order); i++)
+		ops->set_segment(v, sregs_seg(s, i), sregs_order[i]);
+	ops->set_dtables(v, &s->gdt, &s->idt);
+	ops->set_efer(v, s->efer);
+	ops->set_cr(v, 0, s->cr0);
+	ops->set_cr(v, 2, s->cr2);
+	ops->set_cr(v, 3, s->cr3);
+	ops->set_cr(v, 4, s->cr4);
+	ops->set_cr(v, 8, s->cr8);
+	v->apic_base = s->apic_base;
+	return 0;
+}
+
+static long kvm_x86_set_cpuid2(struct kvm_x86_vcpu *v, struct kvm_cpuid2 __user *uc)
+{
+	struct kvm_cpuid_entry2 *e = NULL;
+	struct kvm_cpuid2 head;
+
+	if (copy_from_user(&head, uc, sizeof(head)))
+		return -EFAULT;
+	if (head.nent > KVM_X86_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (head.nent) {
+		e = vmemdup_user(uc->entries, array_size(head.nent, sizeof(*e)));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	kvfree(v->cpuid);
+	v->cpuid = e;
+	v->cpuid_nent = head.nent;
+	return 0;
+}
+
+static long kvm_x86_get_cpuid2(struct kvm_x86_vcpu *v, struct kvm_cpuid2 __user *uc)
+{
+	struct kvm_cpuid2 head;
+
+	if (copy_from_user(&head, uc, sizeof(head)))
+		return -EFAULT;
+	if (head.nent < v->cpuid_nent) {
+		head.nent = v->cpuid_nent;
+		if (copy_to_user(uc, &head, sizeof(head)))
+			return -EFAULT;
+		return -E2BIG;
+	}
+	head.nent = v->cpuid_nent;
+	if (copy_to_user(uc, &head, sizeof(head)))
+		return -EFAULT;
+	if (copy_to_user(uc->entries, v->cpuid, v->cpuid_nent * sizeof(*v->cpuid)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kvm_x86_set_mp_state(struct kvm_x86_vcpu *v, struct kvm_mp_state __user *u)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, u, sizeof(mp)))
+		return -EFAULT;
+	/* Without an in-kernel local APIC only RUNNABLE means anything (as Linux). */
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+		return -EINVAL;
+	v->mp_state = mp.mp_state;
+	return 0;
+}
+
+long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm_x86_vcpu *v = to_x86(vcpu);
+	void __user *argp = (void __user *)arg;
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+		struct kvm_mp_state mp;
+	} *u;
+	long r;
+
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		return -ENOMEM;
+
+	switch (ioctl) {
+	case KVM_GET_REGS:
+		kvm_x86_get_regs(v, &u->regs);
+		r = copy_to_user(argp, &u->regs, sizeof(u->regs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_REGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->regs, argp, sizeof(u->regs)))
+			break;
+		kvm_x86_set_regs(v, &u->regs);
+		r = 0;
+		break;
+	case KVM_GET_SREGS:
+		kvm_x86_get_sregs(v, &u->sregs);
+		r = copy_to_user(argp, &u->sregs, sizeof(u->sregs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_SREGS:
+		r = -EFAULT;
+		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
+			break;
+		r = kvm_x86_set_sregs(v, &u->sregs);
+		break;
+	case KVM_SET_CPUID2:
+		r = kvm_x86_set_cpuid2(v, argp);
+		break;
+	case KVM_GET_CPUID2:
+		r = kvm_x86_get_cpuid2(v, argp);
+		break;
+	case KVM_GET_MP_STATE:
+		u->mp.mp_state = v->mp_state;
+		r = copy_to_user(argp, &u->mp, sizeof(u->mp)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_MP_STATE:
+		r = kvm_x86_set_mp_state(v, argp);
+		break;
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		r = kvmx86_vcpu_msrs_ioctl(v, argp, ioctl == KVM_SET_MSRS);
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	kfree(u);
+	return r;
+}
+
+/* Finish a port read that userspace has completed: the data goes to AL/AX/EAX. */
+static void kvm_x86_complete_pio_in(struct kvm_x86_vcpu *v)
+{
+	void *data = page_address(v->vcpu->pio_page);
+	u64 rax = v->gpr[KVM_REG_RAX];
+
+	switch (v->pio.size) {
+	case 1:
+		rax = (rax & ~0xffULL) | *(u8 *)data;
+		break;
+	case 2:
+		rax = (rax & ~0xffffULL) | *(u16 *)data;
+		break;
+	default:
+		rax = *(u32 *)data;	/* 32-bit results zero-extend */
+		break;
+	}
+	v->gpr[KVM_REG_RAX] = rax;
+}
+
+int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_x86_vcpu *v = to_x86(vcpu);
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if (v->pio.pending) {
+		if (v->pio.in)
+			kvm_x86_complete_pio_in(v);
+		v->pio.pending = false;
+	}
+
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	fpu_swap_kvm_fpstate(&v->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		if (kvm_vcpu_test_and_clear_request(vcpu, KVM_REQ_VM_DEAD)) {
+			r = -EIO;
+			break;
+		}
+		cond_resched();
+		r = kvm_x86_ops->run(v);
+		if (r != KVM_EXIT_ACTION_RESUME)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&v->guest_fpu, false);
+	return r;
+}
+
+/*
+ * Port I/O.  The backend has already moved RIP past the instruction.  OUT data
+ * and IN results go through the PIO page that follows struct kvm_run.
+ */
+int kvmx86_exit_pio(struct kvm_x86_vcpu *v, u16 port, u8 size, bool in, bool string, bool rep)
+{
+	struct kvm_run *run = v->vcpu->run;
+	void *data = page_address(v->vcpu->pio_page);
+	u64 rax = v->gpr[KVM_REG_RAX];
+
+	if (string)
+		return kvmx86_exit_internal(v, KVM_INTERNAL_ERROR_EMULATION, NULL, 0);
+
+	if (!in)
+		memcpy(data, &rax, size);
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	v->pio.pending = true;
+	v->pio.in = in;
+	v->pio.size = size;
+	v->pio.port = port;
+	v->pio.count = 1;
+	return KVM_EXIT_ACTION_USER;
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_pio);
+
+int kvmx86_exit_hlt(struct kvm_x86_vcpu *v)
+{
+	v->vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return KVM_EXIT_ACTION_USER;
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_hlt);
+
+int kvmx86_exit_shutdown(struct kvm_x86_vcpu *v)
+{
+	v->vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return KVM_EXIT_ACTION_USER;
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_shutdown);
+
+int kvmx86_exit_internal(struct kvm_x86_vcpu *v, u32 suberror, const u64 *data, int ndata)
+{
+	struct kvm_run *run = v->vcpu->run;
+	int i;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	ndata = min_t(int, ndata, ARRAY_SIZE(run->internal.data));
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = data[i];
+	run->internal.ndata = ndata;
+	return KVM_EXIT_ACTION_USER;
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_internal);
+
+int kvmx86_exit_fail_entry(struct kvm_x86_vcpu *v, u64 reason)
+{
+	struct kvm_run *run = v->vcpu->run;
+
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = reason;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return KVM_EXIT_ACTION_USER;
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_fail_entry);
+
+/* Look up the guest's CPUID table; leaves that are absent read as zeroes. */
+static const struct kvm_cpuid_entry2 *kvm_x86_find_cpuid(struct kvm_x86_vcpu *v, u32 fn, u32 idx)
+{
+	u32 i;
+
+	for (i = 0; i < v->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &v->cpuid[i];
+
+		if (e->function != fn)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != idx)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+int kvmx86_exit_cpuid(struct kvm_x86_vcpu *v)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u32 fn = v->gpr[KVM_REG_RAX], idx = v->gpr[KVM_REG_RCX];
+
+	e = kvm_x86_find_cpuid(v, fn, idx);
+	v->gpr[KVM_REG_RAX] = e ? e->eax : 0;
+	v->gpr[KVM_REG_RBX] = e ? e->ebx : 0;
+	v->gpr[KVM_REG_RCX] = e ? e->ecx : 0;
+	v->gpr[KVM_REG_RDX] = e ? e->edx : 0;
+	return KVM_EXIT_ACTION_RESUME;
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_cpuid);

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x86 common code, VM side: backend registration, capabilities, the system and
+ * VM ioctls specific to x86.
+ *
+ * Lock order: kvm_backend_lock (dev.c) is taken by registration; nothing here
+ * takes a lock of its own except vm->lock for VM-wide settings.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/kvm_arch.h>
+#include "x86.h"
+#include "tdp.h"
+
+/* Set once by kvmx86_register_backend() before /dev/kvm exists. */
+const struct kvm_x86_backend_ops *kvm_x86_ops;
+
+int kvmx86_register_backend(const struct kvm_x86_backend_ops *ops)
+{
+	int r;
+
+	if (kvm_x86_ops)
+		return -EBUSY;
+	WRITE_ONCE(kvm_x86_ops, ops);
+	r = kvm_core_enable(ops->owner);
+	if (r)
+		WRITE_ONCE(kvm_x86_ops, NULL);
+	else
+		pr_info("kvm: %s backend registered, /dev/kvm ready\n", ops->name);
+	return r;
+}
+EXPORT_SYMBOL_GPL(kvmx86_register_backend);
+
+void kvmx86_unregister_backend(const struct kvm_x86_backend_ops *ops)
+{
+	if (kvm_x86_ops != ops)
+		return;
+	kvm_core_disable(ops->owner);
+	WRITE_ONCE(kvm_x86_ops, NULL);
+}
+EXPORT_SYMBOL_GPL(kvmx86_unregister_backend);
+
+int kvm_arch_init(void)
+{
+	return 0;
+}
+
+void kvm_arch_exit(void)
+{
+}
+
+int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(int, num_online_cpus(), KVM_CORE_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return KVM_CORE_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_CORE_MAX_VCPU_IDS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVM_CORE_USER_MEM_SLOTS;
+	default:
+		return 0;
+	}
+}
+
+long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_MSR_INDEX_LIST:
+		return kvmx86_get_msr_index_list((void __user *)arg);
+	default:
+		return -EINVAL;
+	}
+}
+
+int kvm_arch_vm_init(struct kvm_vm *vm, unsigned long type)
+{
+	struct kvm_x86_vm *xvm;
+	int r;
+
+	if (type)
+		return -EINVAL;
+	xvm = kzalloc(sizeof(*xvm), GFP_KERNEL_ACCOUNT);
+	if (!xvm)
+		return -ENOMEM;
+	vm->arch = xvm;
+	r = kvm_tdp_init(vm);
+	if (r)
+		goto err_free;
+	r = kvm_x86_ops->vm_init(vm);
+	if (r)
+		goto err_tdp;
+	return 0;
+
+err_tdp:
+	kvm_tdp_destroy(vm);
+err_free:
+	kfree(xvm);
+	vm->arch = NULL;
+	return r;
+}
+
+void kvm_arch_vm_destroy(struct kvm_vm *vm)
+{
+	if (!vm->arch)
+		return;
+	kvm_x86_ops->vm_destroy(vm);
+	kvm_tdp_destroy(vm);
+	kfree(vm->arch);
+	vm->arch = NULL;
+}
+
+int kvm_arch_vm_enable_cap(struct kvm_vm *vm, struct kvm_enable_cap *cap)
+{
+	return -EINVAL;
+}
+
+long kvm_arch_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm_x86_vm *xvm = vm->arch;
+
+	switch (ioctl) {
+	case KVM_SET_TSS_ADDR:
+		/* Only VMX without unrestricted guest needs these three pages; accept. */
+		if (arg > 0xffffffffUL - 3 * PAGE_SIZE)
+			return -EINVAL;
+		xvm->tss_addr = arg;
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		u64 addr;
+
+		if (copy_from_user(&addr, (void __user *)arg, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		if (vm->nr_vcpus) {
+			mutex_unlock(&vm->lock);
+			return -EINVAL;
+		}
+		xvm->identity_map_addr = addr;
+		mutex_unlock(&vm->lock);
+		return 0;
+	}
+	default:
+		return -ENOTTY;
+	}
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x86 common code: the x86 part of a vCPU and a VM, and the boundary to the
+ * vendor backends (struct kvm_x86_backend_ops).
+ *
+ * A backend (kvm-amd.ko, kvm-intel.ko) fills one const ops table and registers it
+ * with kvmx86_register_backend() after it has turned virtualization on on every
+ * CPU; /dev/kvm appears only then.  Exactly one backend is registered at a time.
+ *
+ * Register state: the general-purpose registers, RIP and RFLAGS live in
+ * struct kvm_x86_vcpu (gpr[], rip, rflags) and are authoritative outside the
+ * backend's run hook; the backend copies what its hardware keeps elsewhere
+ * (e.g. RAX/RSP/RIP/RFLAGS in the VMCB) in and out around guest entry.  All
+ * other architectural state (segments, control registers, EFER, descriptor
+ * tables, debug registers) lives in the backend and is reached through the ops.
+ */
+#ifndef KVM_X86_H
+#define KVM_X86_H
+
+#include <linux/kvm_core.h>
+#include <asm/desc_defs.h>
+#include <asm/fpu/api.h>
+
+struct kvm_x86_vcpu;
+struct kvm_tdp_format;
+
+/* Indices of gpr[], in the order of the instruction encoding. */
+enum kvm_x86_reg {
+	KVM_REG_RAX, KVM_REG_RCX, KVM_REG_RDX, KVM_REG_RBX,
+	KVM_REG_RSP, KVM_REG_RBP, KVM_REG_RSI, KVM_REG_RDI,
+	KVM_REG_R8, KVM_REG_R9, KVM_REG_R10, KVM_REG_R11,
+	KVM_REG_R12, KVM_REG_R13, KVM_REG_R14, KVM_REG_R15,
+	KVM_NR_GPRS,
+};
+
+/* Segment registers, as the backends index them. */
+enum kvm_x86_seg {
+	KVM_SEG_ES, KVM_SEG_CS, KVM_SEG_SS, KVM_SEG_DS, KVM_SEG_FS, KVM_SEG_GS,
+	KVM_SEG_TR, KVM_SEG_LDTR,
+	KVM_NR_SEGS,
+};
+
+/*
+ * What an exit handler asks the run loop to do next.  Handlers return one of
+ * these or a negative errno (which ends KVM_RUN with that error).
+ */
+enum kvm_exit_action {
+	KVM_EXIT_ACTION_USER = 0,	/* kvm_run is filled in: return to userspace */
+	KVM_EXIT_ACTION_RESUME = 1,	/* enter the guest again */
+};
+
+/* A port I/O access waiting for userspace to complete it (KVM_EXIT_IO). */
+struct kvm_x86_pio {
+	bool pending;
+	bool in;
+	u8 size;
+	u16 port;
+	u32 count;
+};
+
+struct kvm_x86_backend_ops {
+	const char *name;
+	struct module *owner;
+
+	/* VM creation and destruction; vm->lock not needed (VM not visible yet / dying). */
+	int (*vm_init)(struct kvm_vm *vm);
+	void (*vm_destroy)(struct kvm_vm *vm);
+
+	/*
+	 * vCPU creation (vm->lock held) and destruction (no other user).
+	 * vcpu_reset puts the architectural power-on state in place.
+	 */
+	int (*vcpu_create)(struct kvm_x86_vcpu *v);
+	void (*vcpu_free)(struct kvm_x86_vcpu *v);
+	void (*vcpu_reset)(struct kvm_x86_vcpu *v);
+
+	/* State access; vcpu->mutex held, the vCPU is not running. */
+	void (*get_segment)(struct kvm_x86_vcpu *v, struct kvm_segment *s, enum kvm_x86_seg seg);
+	void (*set_segment)(struct kvm_x86_vcpu *v, const struct kvm_segment *s,
+			    enum kvm_x86_seg seg);
+	void (*get_dtables)(struct kvm_x86_vcpu *v, struct kvm_dtable *gdt, struct kvm_dtable *idt);
+	void (*set_dtables)(struct kvm_x86_vcpu *v, const struct kvm_dtable *gdt,
+			    const struct kvm_dtable *idt);
+	/* Control registers: which is 0, 2, 3, 4 or 8; EFER through get/set_efer. */
+	u64 (*get_cr)(struct kvm_x86_vcpu *v, int which);
+	void (*set_cr)(struct kvm_x86_vcpu *v, int which, u64 val);
+	u64 (*get_efer)(struct kvm_x86_vcpu *v);
+	void (*set_efer)(struct kvm_x86_vcpu *v, u64 efer);
+	/* Model-specific registers the backend keeps; 0 or 1 (unknown to the backend). */
+	int (*get_msr)(struct kvm_x86_vcpu *v, u32 index, u64 *data);
+	int (*set_msr)(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
+
+	/*
+	 * Enter the guest and handle exits until one needs the common run loop.
+	 * Called from kvm_arch_vcpu_run() with vcpu->mutex held, preemption enabled,
+	 * the guest FPU state loaded.  Returns an enum kvm_exit_action or -errno.
+	 */
+	int (*run)(struct kvm_x86_vcpu *v);
+
+	/* Entry format of the guest-physical page table (tdp.h). */
+	const struct kvm_tdp_format *tdp_format;
+};
+
+struct kvm_x86_vcpu {
+	struct kvm_vcpu *vcpu;
+	u64 gpr[KVM_NR_GPRS];
+	u64 rip;
+	u64 rflags;
+
+	u64 xcr0;			/* guest XCR0, loaded around VMRUN */
+	struct fpu_guest guest_fpu;
+
+	struct kvm_cpuid_entry2 *cpuid;	/* KVM_SET_CPUID2 table; vcpu->mutex */
+	u32 cpuid_nent;
+
+	struct kvm_x86_pio pio;		/* KVM_EXIT_IO in flight */
+	u32 mp_state;
+	u64 apic_base;
+	u64 tsc_offset;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr_var[16];		/* base/mask pairs of the 8 variable ranges */
+	u64 mtrr_fixed[11];
+
+	void *backend;			/* the backend's own vCPU state */
+};
+
+static inline struct kvm_x86_vcpu *to_x86(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch;
+}
+
+/* The registered backend; stable while any VM or /dev/kvm file exists. */
+extern const struct kvm_x86_backend_ops *kvm_x86_ops;
+
+int kvmx86_register_backend(const struct kvm_x86_backend_ops *ops);
+void kvmx86_unregister_backend(const struct kvm_x86_backend_ops *ops);
+
+/* Exit helpers for backends: each returns an enum kvm_exit_action or -errno. */
+int kvmx86_exit_pio(struct kvm_x86_vcpu *v, u16 port, u8 size, bool in, bool string, bool rep);
+int kvmx86_exit_cpuid(struct kvm_x86_vcpu *v);
+int kvmx86_exit_hlt(struct kvm_x86_vcpu *v);
+int kvmx86_exit_shutdown(struct kvm_x86_vcpu *v);
+int kvmx86_exit_mmio(struct kvm_x86_vcpu *v, u64 gpa, bool write);
+int kvmx86_exit_internal(struct kvm_x86_vcpu *v, u32 suberror, const u64 *data, int ndata);
+int kvmx86_exit_fail_entry(struct kvm_x86_vcpu *v, u64 reason);
+int kvmx86_exit_rdmsr(struct kvm_x86_vcpu *v);
+int kvmx86_exit_wrmsr(struct kvm_x86_vcpu *v);
+
+/* x86 part of a VM (vm->arch). */
+struct kvm_x86_vm {
+	u64 tss_addr;			/* KVM_SET_TSS_ADDR (unused by SVM) */
+	u64 identity_map_addr;		/* KVM_SET_IDENTITY_MAP_ADDR (unused by SVM) */
+	u64 *tdp_root;			/* nested page table root; vm->mmu_lock */
+	void *backend;			/* the backend's own VM state */
+};
+
+/* Largest KVM_SET_CPUID2 table accepted (as Linux). */
+#define KVM_X86_MAX_CPUID_ENTRIES	256
+
+/* Largest KVM_GET/SET_MSRS batch (as Linux). */
+#define KVM_X86_MAX_IO_MSRS		256
+
+/* MSRs (msr.c): 0 on success, 1 for an MSR the guest must get #GP for. */
+int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
+int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
+long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, bool set);
+
+/* System ioctls (msr.c). */
+long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul);
+
+#endif /* KVM_X86_H */
