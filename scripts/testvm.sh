@@ -59,6 +59,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $IMPL in ours|debian) ;; *) usage ;; esac
+[ "$KEEP" = 0 ] || [ -t 0 ] || die "--keep gives the VM's console to the terminal: stdin must be one"
 case $TIMEOUT in ''|*[!0-9]*) usage ;; esac
 [ "$TIMEOUT" -gt 0 ] || usage
 
@@ -234,7 +235,12 @@ build_initramfs()
 	setup_modules "$root"/etc/testvm/modules "$root" || return
 	: > "$root"/etc/testvm/tests
 	for t in "${RUN[@]}"; do
-		ird_add_stripped "$root" "$TEST_DIR/$t" "/tests/$t" || return
+		# Selftests are static; a dynamic one brings its libraries.
+		if ird_is_static "$TEST_DIR/$t"; then
+			ird_add_stripped "$root" "$TEST_DIR/$t" "/tests/$t" || return
+		else
+			ird_add_dynamic "$root" "$TEST_DIR/$t" "/tests/$t" || return
+		fi
 		chmod 0755 "$root/tests/$t"
 		echo "$t" >> "$root"/etc/testvm/tests
 	done
@@ -305,7 +311,7 @@ show_tail()
 describe_point()
 {
 	case $1 in
-	prereq) echo "kernel modules our modules depend on load" ;;
+	prereq) echo "modules the implementation depends on load" ;;
 	load-core) echo "kvm module loads" ;;
 	load-amd) echo "kvm_amd module loads" ;;
 	devnode) echo "/dev/kvm is a char device 10:232 with mode 0600" ;;
@@ -482,6 +488,10 @@ boot_vm()
 				deadline=$((TEST_START + TIMEOUT + GRACE))
 			fi
 		fi
+		if [ "$SECONDS" -gt "$TOTAL_DEADLINE" ] && [ "$KEEP" = 0 ]; then
+			TOTAL_EXPIRED=1
+			deadline=0
+		fi
 		if [ "$SECONDS" -gt "$deadline" ]; then
 			[ "$DONE" = 1 ] || HOW=hang
 			kill "$qpid" 2>/dev/null
@@ -511,7 +521,11 @@ console_excerpt()
 	total=$(wc -l < "$part")
 	first=$(grep -n -m1 -E "$WARN_RE" "$part" | cut -d: -f1)
 	{
-		echo "console (${console#$TOP/}) since the test began:"
+		if [ -n "$CUR" ]; then
+			echo "console (${console#$TOP/}) since the test began:"
+		else
+			echo "console (${console#$TOP/}):"
+		fi
 		if [ -n "$first" ] && [ "$first" -le $((total - CONSOLE_TAIL)) ]; then
 			sed -n "$first,$((first + CONSOLE_TAIL / 2 - 1))p" "$part"
 			echo "[...]"
@@ -528,7 +542,9 @@ report_dead_vm()
 {
 	local console=$OUT/console-$BOOT.log what
 
-	if [ "$HOW" = hang ]; then
+	if [ "$TOTAL_EXPIRED" = 1 ]; then
+		what="overall timeout of ${TOTAL_TIMEOUT}s reached, VM stopped by the host"
+	elif [ "$HOW" = hang ]; then
 		what="hang: VM silent beyond the timeouts, stopped by the host"
 	else
 		what="crash: VM died"
@@ -551,6 +567,11 @@ for t in "${MISSING[@]}"; do
 	fail "$t" "no binary $TEST_DIR/$t"
 done
 
+# Whatever happens, the whole run ends by this time (seconds of $SECONDS).
+TOTAL_TIMEOUT=${TESTVM_TOTAL_TIMEOUT:-$((BOOT_GRACE + (${#RUN[@]} + 2) * (TIMEOUT + GRACE)))}
+TOTAL_DEADLINE=$((SECONDS + TOTAL_TIMEOUT))
+TOTAL_EXPIRED=0
+
 BOOT=0
 start=1
 while :; do
@@ -559,6 +580,11 @@ while :; do
 	boot_vm "$start"
 	[ "$HOW" = done ] && break
 	report_dead_vm
+	if [ "$TOTAL_EXPIRED" = 1 ]; then
+		NOTRUN="the run took longer than its overall timeout of ${TOTAL_TIMEOUT}s"
+		[ -z "$CUR" ] || NEXT=$((CUR_IDX + 1))
+		break
+	fi
 	# A fresh boot goes on after the test that was running; one that died
 	# before its first test would only die again.
 	if [ -n "$CUR" ]; then
