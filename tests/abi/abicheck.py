@@ -72,7 +72,7 @@ class HeaderSet:
         self.macros = {}      # name -> (params or None, body, header key)
         self.guards = {}      # header key -> guard macro name
         self.enumerators = {}  # name -> header key
-        self.tags = {}        # "struct x" -> header key
+        self.tags = {}        # "struct x" -> header key; typedef names as "typedef x"
         self.values = {}      # expression label -> ("int", v, size, signed) / ("text", s)
         self.layouts = {}     # "struct x" -> normalised ptype /o text
 
@@ -157,6 +157,10 @@ class HeaderSet:
                         self.enumerators[ident] = key
             for m in re.finditer(r"\b(struct|union|enum)\s+(\w+)\s*\{", body):
                 self.tags["%s %s" % (m.group(1), m.group(2))] = key
+            # typedef names (the headers have none today; one appearing on
+            # either side must not go unnoticed): the last identifier before ";"
+            for m in re.finditer(r"\btypedef\b[^;]*?(\w+)\s*(?:\[[^;]*\])?\s*;", body):
+                self.tags["typedef " + m.group(1)] = key
 
     # -- step 4: values --
     def expressions(self):
@@ -172,8 +176,9 @@ class HeaderSet:
         for name in sorted(self.enumerators):
             exprs.append(("enum:" + name, name))
         for tag in sorted(self.tags):
-            exprs.append(("sizeof(%s)" % tag, "sizeof(%s)" % tag))
-            exprs.append(("_Alignof(%s)" % tag, "_Alignof(%s)" % tag))
+            ctype = tag[8:] if tag.startswith("typedef ") else tag
+            exprs.append(("sizeof(%s)" % tag, "sizeof(%s)" % ctype))
+            exprs.append(("_Alignof(%s)" % tag, "_Alignof(%s)" % ctype))
         return exprs
 
     def evaluate(self):
@@ -238,11 +243,13 @@ class HeaderSet:
         if not self.tags:
             return
         tags = sorted(self.tags)
-        decls = "".join("%s abi_var_%d;\n" % (t, i) for i, t in enumerate(tags))
+        decls = "".join("%s abi_var_%d;\n" % (t[8:] if t.startswith("typedef ") else t, i)
+                        for i, t in enumerate(tags))
         src = self.write("types.c", include_block() + decls)
         obj = os.path.join(self.dir, "types.o")
         self.cc(["-g", "-O0", "-c", "-o", obj, src])
-        cmds = "".join("echo @@abi@@ %s\\n\nptype /o %s\n" % (t, t) for t in tags)
+        cmds = "".join("echo @@abi@@ %s\\n\nptype /o %s\n" %
+                       (t, t[8:] if t.startswith("typedef ") else t) for t in tags)
         cmdfile = self.write("gdb.cmd", cmds)
         out = run([GDB, "-q", "-batch", "-nx", "-x", cmdfile, obj]).stdout
         cur = None
@@ -370,7 +377,8 @@ def compare(sysset, ours, tap):
     # tags: the sets first, then one test point per type
     missing = sorted(set(sysset.tags) - set(ours.tags))
     extra = sorted(set(ours.tags) - set(sysset.tags))
-    tap.point(not missing and not extra, "%d struct/union/enum tags: none missing, none extra" %
+    tap.point(not missing and not extra, "%d struct/union/enum tags and typedefs: none missing, "
+              "none extra" %
               len(sysset.tags), ["missing: " + t for t in missing] + ["extra: " + t for t in extra])
     for tag in sorted(set(sysset.tags) & set(ours.tags)):
         diags = []
@@ -403,23 +411,28 @@ def compare(sysset, ours, tap):
 # Compile checks beyond the comparison
 # ---------------------------------------------------------------------------
 
-def kernel_uapi_dir():
-    """include/uapi of the installed kernel headers, if any."""
-    cands = []
-    for d in sorted(os.listdir("/usr/src")) if os.path.isdir("/usr/src") else []:
-        if d.startswith("linux-headers-") and \
-           os.path.isfile(os.path.join("/usr/src", d, "include/uapi/linux/kvm.h")):
-            cands.append(os.path.join("/usr/src", d))
-    return cands[-1] if cands else None
-
-
 def kbuild_dir():
+    """The kbuild tree to test kernel context against: $KDIR, else the newest 6.1."""
+    if os.environ.get("KDIR"):
+        return os.environ["KDIR"]
     base = "/lib/modules"
-    if not os.path.isdir(base):
+    found = []
+    if os.path.isdir(base):
+        for v in os.listdir(base):
+            d = os.path.join(base, v, "build")
+            if v.startswith("6.1.") and os.path.isfile(os.path.join(d, "Makefile")):
+                found.append(([int(x) if x.isdigit() else 0
+                               for x in re.split(r"[.-]", v)], d))
+    return max(found)[1] if found else None
+
+
+def kernel_uapi_dir(kb):
+    """include/uapi of the kernel sources behind a kbuild tree (Debian splits them)."""
+    if kb is None:
         return None
-    for v in sorted(os.listdir(base), reverse=True):
-        d = os.path.join(base, v, "build")
-        if os.path.isfile(os.path.join(d, "Makefile")):
+    real = os.path.realpath(kb)
+    for d in (real, re.sub(r"-[a-z0-9]+$", "-common", real)):
+        if os.path.isfile(os.path.join(d, "include/uapi/linux/kvm.h")):
             return d
     return None
 
@@ -468,7 +481,8 @@ def compile_checks(ours, root, out, tap):
 
     # include guards: in kernel context a later include of the kernel's own copy
     # of a header must be a no-op, so our guard must be the one that copy uses
-    kdir = kernel_uapi_dir()
+    kb = kbuild_dir()
+    kdir = kernel_uapi_dir(kb)
     if kdir is None:
         tap.point(True, "include guards match the kernel's UAPI copies # SKIP no kernel headers")
     else:
@@ -486,7 +500,6 @@ def compile_checks(ours, root, out, tap):
         tap.point(not diags, "include guards match the kernel's UAPI copies in %s" % kdir, diags)
 
     # kernel context: our headers found first, then the kernel's, in a module build
-    kb = kbuild_dir()
     if kb is None or os.environ.get("ABI_SKIP_KBUILD"):
         tap.point(True, "ours build in kernel context # SKIP no kbuild tree")
         return
@@ -566,6 +579,9 @@ MUTATIONS = [
      _sub(r"__u8 delivery_mode:3;", "__u8 delivery_mode:2;"), "struct kvm_ioapic_state: size"),
     ("anonymous nested member renamed", "linux/kvm.h",
      _sub(r"__u8 insn_size;", "__u8 insn_len;"), "struct kvm_run: size"),
+    ("typedef added", "asm/kvm.h",
+     _sub(r"^(#endif /\* _ASM_X86_KVM_H \*/)", "typedef __u64 kvm_abi_selftest_t;\n\\1"),
+     "extra: typedef kvm_abi_selftest_t"),
     ("structure removed", "linux/kvm.h",
      _sub(r"^struct kvm_vapic_addr \{[^}]*\};\n", ""), "missing: struct kvm_vapic_addr"),
     ("structure moved to another header", "linux/kvm.h",

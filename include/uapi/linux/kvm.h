@@ -1938,7 +1938,8 @@ struct kvm_assigned_msix_entry {
 
 /* Memory */
 #define KVM_SET_MEMORY_REGION		_IOW(KVMIO, 0x40, struct kvm_memory_region)
-#define KVM_CREATE_VCPU			_IO(KVMIO, 0x41)	/* arg: vCPU id; returns a vCPU fd */
+/* KVM_CREATE_VCPU takes the vCPU id and returns a vCPU fd. */
+#define KVM_CREATE_VCPU			_IO(KVMIO, 0x41)
 #define KVM_GET_DIRTY_LOG		_IOW(KVMIO, 0x42, struct kvm_dirty_log)
 #define KVM_SET_MEMORY_ALIAS		_IOW(KVMIO, 0x43, struct kvm_memory_alias)
 #define KVM_SET_NR_MMU_PAGES		_IO(KVMIO, 0x44)
@@ -2063,7 +2064,7 @@ struct kvm_assigned_msix_entry {
 #define KVM_SET_VCPU_EVENTS		_IOW(KVMIO, 0xa0, struct kvm_vcpu_events)
 #define KVM_GET_DEBUGREGS		_IOR(KVMIO, 0xa1, struct kvm_debugregs)
 #define KVM_SET_DEBUGREGS		_IOW(KVMIO, 0xa2, struct kvm_debugregs)
-#define KVM_ENABLE_CAP			_IOW(KVMIO, 0xa3, struct kvm_enable_cap)	/* and VM fd */
+#define KVM_ENABLE_CAP			_IOW(KVMIO, 0xa3, struct kvm_enable_cap)	/* +VM fd */
 #define KVM_GET_XSAVE			_IOR(KVMIO, 0xa4, struct kvm_xsave)
 #define KVM_SET_XSAVE			_IOW(KVMIO, 0xa5, struct kvm_xsave)
 #define KVM_GET_XCRS			_IOR(KVMIO, 0xa6, struct kvm_xcrs)
