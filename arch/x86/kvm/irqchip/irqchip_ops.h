@@ -107,6 +107,12 @@ struct vpic_ops {
 	 * vlapic_accepts_pic_intr() says so), which later calls vpic_intack().
 	 */
 	void (*output_changed)(void *opaque, bool level);
+	/*
+	 * Optional (may be NULL): @irq (0-15) left service, by an EOI command or at
+	 * INTA in auto-EOI mode.  The glue runs its IRQ ack notifiers from here (PIT
+	 * reinjection, irqfd resampling).
+	 */
+	void (*irq_acked)(void *opaque, u32 irq);
 };
 
 /* Platform callbacks of one 8254 PIT. */
