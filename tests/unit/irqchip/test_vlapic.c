@@ -691,6 +691,7 @@ static void test_save_restore(void)
 		 "restored TMR makes the EOI of 0x91 a level EOI");
 
 	/* x2APIC format. */
+	lapics[3].cfg.x2apic_api_ids = true;
 	vlapic_set_base(&lapics[3], 0xfee00c00ull, false);
 	vlapic_msr_write(&lapics[3], 0x830, (2ull << 32) | 0x4000 | 0x47, false);
 	vlapic_get_state(&lapics[3], &s);
@@ -705,6 +706,12 @@ static void test_save_restore(void)
 	memcpy(s.regs + VLAPIC_REG_ID, &v, 4);
 	UT_CHECK(vlapic_set_state(&lapics[3], &s) == IRQCHIP_EINVAL,
 		 "x2APIC restore with another ID: -EINVAL");
+	lapics[3].cfg.x2apic_api_ids = false;
+	vlapic_get_state(&lapics[3], &s);
+	memcpy(&v, s.regs + VLAPIC_REG_ID, 4);
+	UT_CHECK(v == 3u << 24, "x2APIC without 32-bit API IDs: ID saved shifted");
+	UT_CHECK(vlapic_set_state(&lapics[3], &s) == 0 && vlapic_get_id(&lapics[3]) == 3 &&
+		 lapics[3].regs[VLAPIC_REG_ID >> 2] == 3, "and restored as the x2APIC ID");
 
 	/* One-shot saved expired (TMCCT 0) fires at once, as Linux does. */
 	setup();

@@ -946,6 +946,8 @@ void vlapic_get_state(struct vlapic *l, struct vlapic_state *s)
 	memcpy(s->regs, l->regs, sizeof(s->regs));
 	memcpy(s->regs + VLAPIC_REG_TIMER_CCR, &(u32){ timer_current(l) }, 4);
 	memcpy(s->regs + VLAPIC_REG_APR, &(u32){ compute_apr(l) }, 4);
+	if (is_x2apic(l) && !l->cfg.x2apic_api_ids)
+		memcpy(s->regs + VLAPIC_REG_ID, &(u32){ l->cfg.apic_id << 24 }, 4);
 }
 
 int vlapic_set_state(struct vlapic *l, const struct vlapic_state *s)
@@ -954,7 +956,7 @@ int vlapic_set_state(struct vlapic *l, const struct vlapic_state *s)
 	u64 tick;
 
 	memcpy(&id, s->regs + VLAPIC_REG_ID, 4);
-	if (is_x2apic(l) && id != l->cfg.apic_id)
+	if (is_x2apic(l) && l->cfg.x2apic_api_ids && id != l->cfg.apic_id)
 		return IRQCHIP_EINVAL;
 	timer_stop(l);
 	memcpy(l->regs, s->regs, sizeof(l->regs));

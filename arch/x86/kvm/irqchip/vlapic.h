@@ -100,6 +100,13 @@ struct vlapic_config {
 	u32 bus_cycle_ns;		/* APIC timer input period before the divider (KVM: 1) */
 	u32 tsc_khz;			/* guest TSC frequency, for TSC-deadline mode */
 	u64 min_period_ns;		/* floor on periodic timer periods; 0 = none */
+	/*
+	 * KVM_CAP_X2APIC_API's KVM_X2APIC_API_USE_32BIT_IDS is enabled on the VM: the
+	 * saved page of an x2APIC holds the 32-bit ID unshifted.  Otherwise it holds
+	 * ID << 24 as in xAPIC mode (the glue updates this field when the VM
+	 * capability changes).
+	 */
+	bool x2apic_api_ids;
 };
 
 struct vlapic {
@@ -204,11 +211,13 @@ void irq_msg_from_msi(u64 addr, u32 data, struct irq_msg *msg);
 
 /*
  * KVM_GET_LAPIC / KVM_SET_LAPIC.  The page holds the xAPIC register layout; in
- * x2APIC mode the ID register holds the 32-bit x2APIC ID unshifted and ICR_HI the
- * 32-bit destination.  TMCCT holds the current count at save time, and restore
+ * x2APIC mode ICR_HI holds the 32-bit destination, and the ID register the 32-bit
+ * x2APIC ID, unshifted when cfg.x2apic_api_ids is set (else shifted left by 24).  TMCCT holds the current count at save time, and restore
  * resumes the timer from it (a stopped one-shot timer stays stopped).  The APIC
  * base and TSC deadline travel separately as MSRs: set IA32_APIC_BASE first.
- * vlapic_set_state returns 0 or IRQCHIP_EINVAL (x2APIC ID not the configured one).
+ * vlapic_set_state returns 0 or IRQCHIP_EINVAL (with x2apic_api_ids, an x2APIC ID
+ * that is not the configured one).  In x2APIC mode the ID and LDR always come from
+ * the configured ID.
  */
 void vlapic_get_state(struct vlapic *l, struct vlapic_state *s);
 int vlapic_set_state(struct vlapic *l, const struct vlapic_state *s);
