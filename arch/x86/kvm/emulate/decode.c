@@ -24,7 +24,11 @@ enum imm_kind {
 	IMM_ENTER,	/* 2 + 1 bytes */
 	IMM_FAR,	/* offset (2 or 4) + selector (2) */
 	IMM_GRP3,	/* F6/F7: an immediate for /0 and /1 only */
+	IMM_D,		/* 4 bytes (XOP map 0Ah) */
 };
+
+/* XOP maps 8, 9, 0Ah are kept in insn->map as XOP_MAP_BASE + map. */
+#define XOP_MAP_BASE	0x10
 
 #define SH_IMM_MASK	0x0f
 #define SH_M		0x10	/* ModRM follows */
@@ -243,10 +247,10 @@ static int decode_vex(struct cursor *c, u8 first)
 			/* EVEX.P0 bit 3 must be zero, P1 bit 2 must be one. */
 			if ((p0 & 0x08) || !(p1 & 0x04))
 				return emu_fault(c->ctxt, EMU_UD, false, 0);
-		} else {
+		} else if (first == 0xc4) {
 			insn->vex = true;
 		}
-		if (insn->map < 1 || insn->map > 3)
+		if (first != 0x8f && (insn->map < 1 || insn->map > 3))
 			return emu_fault(c->ctxt, EMU_UD, false, 0);
 	}
 	switch (p1 & 3) {
@@ -288,12 +292,18 @@ static int decode_opcode(struct cursor *c, bool mode64, bool real)
 		}
 	}
 	if (b == 0x8f) {
-		/* AMD XOP: 8F with ModRM.reg != 0; recognised only to refuse it. */
+		/* AMD XOP: 8F with ModRM.reg != 0; recognised (length) but never emulated. */
 		r = peek_byte(c, &nb);
 		if (r)
 			return r;
-		if (nb & 0x38)
+		if (nb & 0x38) {
+			r = decode_vex(c, 0x8f);
+			if (r)
+				return r;
 			insn->evex = true;
+			insn->map = XOP_MAP_BASE + (nb & 0x1f);
+			return next_byte(c, &insn->opcode);
+		}
 	}
 	if (b != 0x0f) {
 		insn->map = 0;
@@ -317,6 +327,11 @@ static int decode_opcode(struct cursor *c, bool mode64, bool real)
 /* The shape (ModRM presence, immediate kind) of the decoded opcode. */
 static u8 opcode_shape(const struct emu_insn *insn, bool mode64)
 {
+	if (insn->map >= XOP_MAP_BASE) {
+		if (insn->map == XOP_MAP_BASE + 8)
+			return MB;
+		return insn->map == XOP_MAP_BASE + 10 ? SH_M | IMM_D : SH_M;
+	}
 	if (insn->vex || insn->evex) {
 		if (insn->map == 3)
 			return MB;
@@ -438,6 +453,9 @@ static int decode_imm(struct cursor *c, unsigned int kind)
 		break;
 	case IMM_W:
 		size = 2;
+		break;
+	case IMM_D:
+		size = 4;
 		break;
 	case IMM_Z:
 		size = insn->op_size == 2 ? 2 : 4;

@@ -40,9 +40,10 @@ int emu_h_xchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 
 /*
  * CMPXCHG: compare the accumulator with the destination.  Equal: ZF=1 and the source is
- * stored.  Different: ZF=0 and the accumulator is loaded; a memory destination is not
- * rewritten (hardware writes the old value back; on device memory that second write
- * would be visible, so we leave it out).
+ * stored.  Different: ZF=0 and the accumulator is loaded; the destination is not
+ * rewritten.  For a 32-bit register destination this matches the CPU (its upper half is
+ * kept, checked by the differential test); for memory the CPU writes the old value back,
+ * which on device memory would be a visible second write, so we leave it out.
  */
 int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 {
@@ -54,8 +55,7 @@ int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 		return X_OK;
 	}
 	emu_reg_write(ctxt, EMU_RAX, dst->size, false, dst->val);
-	if (dst->kind == OPK_MEM)
-		dst->kind = OPK_NONE;
+	dst->kind = OPK_NONE;
 	return X_OK;
 }
 
