@@ -8,7 +8,8 @@
  * The models never lock, never allocate and never sleep.  Every callback is made
  * with the caller's device lock still held, so a callback must not call back into
  * the same device instance; it may take the lock of another device instance only
- * in the order documented in Documentation/virt/kvm/irqchip.rst.
+ * in the order PIT -> PIC -> IOAPIC -> LAPIC (Documentation/virt/kvm/irqchip.rst),
+ * and defers anything that would go against it.
  */
 #ifndef KVM_IRQCHIP_OPS_H
 #define KVM_IRQCHIP_OPS_H
@@ -73,18 +74,21 @@ struct vlapic_ops {
 	/* Cancel the armed timer, if any; a late vlapic_timer_expired() is harmless. */
 	void (*timer_cancel)(void *opaque);
 	/*
-	 * Send an IPI written to the ICR (or SELF_IPI).  The platform computes the
-	 * destination set with vlapic_dest_set() and calls vlapic_deliver() on each
-	 * destination under that destination's lock, kicking those for which it
-	 * returns true.  Called with this LAPIC's lock held: the platform must not
-	 * take it again when the sender is among the destinations (it may defer
-	 * that delivery, or use the self path: vlapic_deliver() on @lapic is allowed
-	 * from inside this callback because the models never lock).
+	 * Send an IPI written to the ICR (or SELF_IPI); @msg points to a temporary.
+	 * Called with this LAPIC's lock held, so the platform must not take another
+	 * LAPIC's lock here (two vCPUs IPIing each other would deadlock): it copies
+	 * @msg and, after dropping this lock, computes the destinations with
+	 * vlapic_dest_set() and calls vlapic_deliver() on each under that LAPIC's
+	 * lock, kicking those for which it returns true.  One register write sends
+	 * at most one message, so one slot per vCPU is enough.
 	 */
 	void (*send_ipi)(void *opaque, struct vlapic *lapic, const struct irq_msg *msg);
 	/*
 	 * The guest EOIed a level-triggered @vector (its TMR bit was set): broadcast
-	 * the EOI to the IOAPIC(s) (vioapic_eoi()).
+	 * the EOI to the IOAPIC(s) with vioapic_eoi().  Called with this LAPIC's lock
+	 * held; the IOAPIC lock comes before LAPIC locks, so the platform records
+	 * the vector and calls vioapic_eoi() after dropping this lock (at most one
+	 * EOI per register write).
 	 */
 	void (*eoi_level)(void *opaque, u8 vector);
 };

@@ -8,6 +8,8 @@
  * owning vCPU takes it around its own accesses: MMIO, MSRs, injection, timer
  * callback).  Another vCPU or a device posting an interrupt takes the target's
  * lock only around vlapic_deliver() and kicks the target when it returns true.
+ * The LAPIC lock is the innermost irqchip lock: ops->send_ipi and ops->eoi_level
+ * are deferred by the platform until it is dropped (see irqchip_ops.h).
  * vlapic_dest_set() reads the ID, LDR, DFR, mode and PPR of every LAPIC it is
  * given; the caller must make those stable (hold the VM's APIC-map lock that
  * the glue takes around writes of ID/LDR/DFR/APIC base, and accept that PPR
