@@ -213,6 +213,8 @@ void vioapic_set_state(struct vioapic *io, const struct vioapic_state *s)
 	memcpy(io->redir, s->redirtbl, sizeof(io->redir));
 	for (pin = 0; pin < VIOAPIC_NUM_PINS; pin++) {
 		io->redir[pin] &= ~VIOAPIC_RTE_DELIVS;
+		if (!entry_level(io->redir[pin]))
+			io->redir[pin] &= ~VIOAPIC_RTE_REMOTE_IRR;
 		if (entry_level(io->redir[pin]) && (io->irr & (1u << pin)))
 			service(io, pin);
 	}

@@ -950,6 +950,37 @@ void vlapic_get_state(struct vlapic *l, struct vlapic_state *s)
 		memcpy(s->regs + VLAPIC_REG_ID, &(u32){ l->cfg.apic_id << 24 }, 4);
 }
 
+/* Bring a page from userspace to what register writes could have produced. */
+static void sanitize_regs(struct vlapic *l)
+{
+	static const struct {
+		u16 off;
+		u32 keep;
+	} masks[] = {
+		{ VLAPIC_REG_TPR, 0xff },
+		{ VLAPIC_REG_SVR, SVR_WRITABLE },
+		{ VLAPIC_REG_ICR_LO, ICR_WRITABLE },
+		{ VLAPIC_REG_TIMER_DCR, DCR_WRITABLE },
+		{ VLAPIC_REG_APR, 0 },
+		{ VLAPIC_REG_EOI, 0 },
+		{ VLAPIC_REG_RRD, 0 },
+		{ VLAPIC_REG_TIMER_CCR, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < PURE_ARRAY_SIZE(masks); i++)
+		l->regs[masks[i].off >> 2] &= masks[i].keep;
+	for (i = 0; i < PURE_ARRAY_SIZE(lvt_regs); i++)
+		l->regs[lvt_regs[i] >> 2] &= lvt_writable(l, lvt_regs[i]) | VLAPIC_LVT_REMOTE_IRR;
+	reg_set(l, VLAPIC_REG_VERSION, VLAPIC_VERSION_VALUE);
+	reg_set(l, VLAPIC_REG_DFR, reg_get(l, VLAPIC_REG_DFR) | DFR_RESERVED_ONES);
+	if (!is_x2apic(l)) {
+		l->regs[VLAPIC_REG_ID >> 2] &= 0xff000000u;
+		l->regs[VLAPIC_REG_LDR >> 2] &= 0xff000000u;
+		l->regs[VLAPIC_REG_ICR_HI >> 2] &= 0xff000000u;
+	}
+}
+
 int vlapic_set_state(struct vlapic *l, const struct vlapic_state *s)
 {
 	u32 tmict, tmcct, id;
@@ -962,12 +993,8 @@ int vlapic_set_state(struct vlapic *l, const struct vlapic_state *s)
 	memcpy(l->regs, s->regs, sizeof(l->regs));
 	if (is_x2apic(l))
 		set_ids_for_mode(l, VLAPIC_MODE_X2APIC);
-	reg_set(l, VLAPIC_REG_VERSION, VLAPIC_VERSION_VALUE);
-	reg_set(l, VLAPIC_REG_DFR, reg_get(l, VLAPIC_REG_DFR) | DFR_RESERVED_ONES);
-	reg_set(l, VLAPIC_REG_SVR, reg_get(l, VLAPIC_REG_SVR) & SVR_WRITABLE);
-	reg_set(l, VLAPIC_REG_APR, 0);
 	tmcct = reg_get(l, VLAPIC_REG_TIMER_CCR);
-	reg_set(l, VLAPIC_REG_TIMER_CCR, 0);
+	sanitize_regs(l);
 	l->esr_pending = 0;
 	update_ppr(l);
 
