@@ -41,7 +41,7 @@ static int translate(struct emu_ctxt *c, u64 la, unsigned int acc, u64 *gpa,
 	if (v->xlate)
 		return v->xlate(v, la, acc, gpa, f);
 	if (v->xlate_fault_at && (la & ~4095ull) == v->xlate_fault_at) {
-		f->vector = EMU_PF;
+		f->vector = EMU_EXC_PF;
 		f->has_error = true;
 		f->error = (acc & EMU_ACC_WRITE ? 2 : 0) | (acc & EMU_ACC_USER ? 4 : 0);
 		f->cr2 = la;

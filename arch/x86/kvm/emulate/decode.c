@@ -109,7 +109,7 @@ struct cursor {
 static int next_byte(struct cursor *c, u8 *out)
 {
 	if (c->pos >= MAX_INSN_LEN)
-		return emu_fault(c->ctxt, EMU_GP, true, 0);
+		return emu_fault(c->ctxt, EMU_EXC_GP, true, 0);
 	if (c->pos >= c->avail) {
 		if (!c->fetch)
 			return X_UNH;	/* the caller's bytes end inside the instruction */
@@ -215,7 +215,7 @@ static int decode_vex(struct cursor *c, u8 first)
 	int r;
 
 	if (insn->rex || insn->lock || insn->rep || insn->opsize_prefix)
-		return emu_fault(c->ctxt, EMU_UD, false, 0);
+		return emu_fault(c->ctxt, EMU_EXC_UD, false, 0);
 	r = next_byte(c, &p0);
 	if (r)
 		return r;
@@ -246,12 +246,12 @@ static int decode_vex(struct cursor *c, u8 first)
 			insn->vex_l = (p2 >> 5) & 3;
 			/* EVEX.P0 bit 3 must be zero, P1 bit 2 must be one. */
 			if ((p0 & 0x08) || !(p1 & 0x04))
-				return emu_fault(c->ctxt, EMU_UD, false, 0);
+				return emu_fault(c->ctxt, EMU_EXC_UD, false, 0);
 		} else if (first == 0xc4) {
 			insn->vex = true;
 		}
 		if (first != 0x8f && (insn->map < 1 || insn->map > 3))
-			return emu_fault(c->ctxt, EMU_UD, false, 0);
+			return emu_fault(c->ctxt, EMU_EXC_UD, false, 0);
 	}
 	switch (p1 & 3) {
 	case 1: insn->simd_prefix = 0x66; break;
@@ -556,9 +556,9 @@ int emu_decode_insn(struct emu_ctxt *ctxt, struct emu_insn *insn, const u8 *byte
 	shape = opcode_shape(insn, mode64);
 	if (!insn->vex && !insn->evex) {
 		if (shape & SH_UD)
-			return emu_fault(ctxt, EMU_UD, false, 0);
+			return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 		if (mode64 && (shape & SH_I64))
-			return emu_fault(ctxt, EMU_UD, false, 0);
+			return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	}
 	if (shape & SH_M) {
 		r = decode_modrm(&c, mode64);

@@ -116,7 +116,7 @@ static bool is_canonical(struct emu_ctxt *ctxt, u64 la)
 
 static int seg_fault(struct emu_ctxt *ctxt, unsigned int seg)
 {
-	return emu_fault(ctxt, seg == EMU_SS ? EMU_SS : EMU_GP, true, 0);
+	return emu_fault(ctxt, seg == EMU_SS ? EMU_EXC_SS : EMU_EXC_GP, true, 0);
 }
 
 enum { ACC_READ, ACC_WRITE, ACC_FETCH };
@@ -191,10 +191,10 @@ static int translate(struct emu_ctxt *ctxt, u64 la, unsigned int access, u64 *gp
 static int check_align(struct emu_ctxt *ctxt, u64 la, unsigned int size, bool align_gp)
 {
 	if (align_gp && (la & (size - 1)))
-		return emu_fault(ctxt, EMU_GP, true, 0);
+		return emu_fault(ctxt, EMU_EXC_GP, true, 0);
 	if (size > 1 && size <= 8 && (la & (size - 1)) && ctxt->cpl == 3 &&
 	    (ctxt->cr0 & EMU_CR0_AM) && (ctxt->rflags & EMU_FL_AC))
-		return emu_fault(ctxt, EMU_AC, true, 0);
+		return emu_fault(ctxt, EMU_EXC_AC, true, 0);
 	return X_OK;
 }
 
@@ -370,14 +370,14 @@ int emu_io_allowed(struct emu_ctxt *ctxt, u16 port, unsigned int size)
 		return X_OK;
 	ctxt->ops->get_seg(ctxt, EMU_TR, &tr);
 	/* Only a present 32/64-bit TSS (type 9 or 11) has a bitmap. */
-	if (!tr.present || tr.s || (tr.type & 7) != 1 || (tr.type & 8) == 0 || tr.limit < 0x67)
-		return emu_fault(ctxt, EMU_GP, true, 0);
+	if (!tr.present || tr.s || (tr.type != 9 && tr.type != 11) || tr.limit < 0x67)
+		return emu_fault(ctxt, EMU_EXC_GP, true, 0);
 	if (translate(ctxt, tr.base + 0x66, EMU_ACC_IMPLICIT, &gpa) ||
 	    ctxt->ops->read_phys(ctxt, gpa, &base, 2) != EMU_MEM_OK)
 		return ctxt->fault.vector ? X_FAULT : X_UNH;
 	off = (u32)base + port / 8;
 	if (off + 1 > tr.limit)
-		return emu_fault(ctxt, EMU_GP, true, 0);
+		return emu_fault(ctxt, EMU_EXC_GP, true, 0);
 	la = tr.base + off;
 	if (translate(ctxt, la, EMU_ACC_IMPLICIT, &gpa))
 		return X_FAULT;
@@ -393,7 +393,7 @@ int emu_io_allowed(struct emu_ctxt *ctxt, u16 port, unsigned int size)
 		bits |= (u16)hi << 8;
 	}
 	if ((bits >> (port & 7)) & ((1u << size) - 1))
-		return emu_fault(ctxt, EMU_GP, true, 0);
+		return emu_fault(ctxt, EMU_EXC_GP, true, 0);
 	return X_OK;
 }
 
@@ -454,7 +454,7 @@ int emu_load_sreg(struct emu_ctxt *ctxt, unsigned int seg, u16 sel)
 	if (ctxt->mode != EMU_MODE_REAL && ctxt->mode != EMU_MODE_VM86)
 		return X_UNH;
 	if (seg == EMU_CS)
-		return emu_fault(ctxt, EMU_UD, false, 0);
+		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	s = *get_seg(ctxt, seg);
 	s.selector = sel;
 	s.base = (u64)sel << 4;
@@ -595,7 +595,7 @@ static int locate(struct emu_ctxt *ctxt, struct emu_op *op, unsigned int kind,
 	case OPK_VRM:
 		if (!insn->mem) {
 			if (kind == OPK_MEM)
-				return emu_fault(ctxt, EMU_UD, false, 0);
+				return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 			if (kind == OPK_VRM) {
 				op->kind = OPK_VREG;
 				op->reg = insn->modrm_rm;
@@ -621,7 +621,7 @@ static int locate(struct emu_ctxt *ctxt, struct emu_op *op, unsigned int kind,
 		op->kind = OPK_SREG;
 		op->reg = insn->modrm_reg & 7;
 		if (op->reg >= EMU_NR_SREGS)
-			return emu_fault(ctxt, EMU_UD, false, 0);
+			return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 		return X_OK;
 	case OPK_IMM:
 		op->kind = OPK_IMM;
@@ -714,13 +714,13 @@ static int store_value(struct emu_ctxt *ctxt, struct emu_op *op, bool align)
 static int simd_checks(struct emu_ctxt *ctxt)
 {
 	if (ctxt->mode == EMU_MODE_REAL && ctxt->insn.vex)
-		return emu_fault(ctxt, EMU_UD, false, 0);
+		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	if ((ctxt->cr0 & EMU_CR0_EM) || !(ctxt->cr4 & EMU_CR4_OSFXSR))
-		return emu_fault(ctxt, EMU_UD, false, 0);
+		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	if (ctxt->insn.vex && !(ctxt->cr4 & EMU_CR4_OSXSAVE))
-		return emu_fault(ctxt, EMU_UD, false, 0);
+		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	if (ctxt->cr0 & EMU_CR0_TS)
-		return emu_fault(ctxt, EMU_NM, false, 0);
+		return emu_fault(ctxt, EMU_EXC_NM, false, 0);
 	return X_OK;
 }
 
@@ -744,13 +744,13 @@ static int execute(struct emu_ctxt *ctxt)
 	if (!d || insn->evex)
 		return X_UNH;
 	if ((d->flags & OF_INV64) && ctxt->mode == EMU_MODE_PROT64)
-		return emu_fault(ctxt, EMU_UD, false, 0);
+		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	if ((d->flags & OF_ONLY64) && ctxt->mode != EMU_MODE_PROT64)
 		return X_UNH;
 	if (insn->vex && !(d->flags & OF_VEX_OK))
 		return X_UNH;
 	if (insn->lock && (!(d->flags & OF_LOCK) || !insn->mem))
-		return emu_fault(ctxt, EMU_UD, false, 0);
+		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	if (d->flags & OF_SIMD) {
 		r = simd_checks(ctxt);
 		if (r)

@@ -91,14 +91,14 @@ enum emu_mem_result {
 };
 
 /* Exception vectors the emulator raises. */
-#define EMU_DE	0
-#define EMU_DB	1
-#define EMU_UD	6
-#define EMU_NM	7
-#define EMU_GP	13
-#define EMU_SS	12
-#define EMU_PF	14
-#define EMU_AC	17
+#define EMU_EXC_DE	0
+#define EMU_EXC_DB	1
+#define EMU_EXC_UD	6
+#define EMU_EXC_NM	7
+#define EMU_EXC_GP	13
+#define EMU_EXC_SS	12
+#define EMU_EXC_PF	14
+#define EMU_EXC_AC	17
 
 struct emu_fault {
 	u8 vector;

@@ -92,9 +92,9 @@ int emu_h_vmov(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 
 	if (ctxt->insn.vex) {
 		if (ctxt->insn.vex_vvvv)
-			return emu_fault(ctxt, EMU_UD, false, 0);
+			return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 		if ((ctxt->insn.desc->flags & OF_VEX_L0) && ctxt->insn.vex_l)
-			return emu_fault(ctxt, EMU_UD, false, 0);
+			return emu_fault(ctxt, EMU_EXC_UD, false, 0);
 	}
 	memset(tmp, 0, sizeof(tmp));
 	memcpy(tmp, src->vec, n);
