@@ -191,9 +191,16 @@ static void test_reset_and_registers(void)
 	UT_CHECK(rd(0, VLAPIC_REG_VERSION) == 0x50014, "version 0x14, max LVT 5");
 	UT_CHECK(rd(0, VLAPIC_REG_SVR) == 0xff, "SVR resets to 0xff (disabled)");
 	UT_CHECK(rd(0, VLAPIC_REG_DFR) == 0xffffffff, "DFR resets to all ones");
-	UT_CHECK(rd(0, VLAPIC_REG_LVT_LINT0) == VLAPIC_LVT_MASKED &&
-		 rd(0, VLAPIC_REG_LVT_TIMER) == VLAPIC_LVT_MASKED &&
-		 rd(0, VLAPIC_REG_LVT_ERROR) == VLAPIC_LVT_MASKED, "LVTs reset masked");
+	UT_CHECK(rd(1, VLAPIC_REG_LVT_LINT0) == VLAPIC_LVT_MASKED &&
+		 rd(1, VLAPIC_REG_LVT_TIMER) == VLAPIC_LVT_MASKED &&
+		 rd(1, VLAPIC_REG_LVT_ERROR) == VLAPIC_LVT_MASKED, "AP: LVTs reset masked");
+	UT_CHECK(rd(0, VLAPIC_REG_LVT_LINT0) == 0x700 &&
+		 rd(0, VLAPIC_REG_LVT_LINT1) == VLAPIC_LVT_MASKED,
+		 "BSP: LINT0 resets to unmasked ExtINT (LINT0_REENABLED quirk)");
+	lapics[0].cfg.no_lint0_quirk = true;
+	vlapic_reset(&lapics[0], true, false);
+	UT_CHECK(rd(0, VLAPIC_REG_LVT_LINT0) == VLAPIC_LVT_MASKED, "quirk off: BSP LINT0 masked");
+	lapics[0].cfg.no_lint0_quirk = false;
 
 	wr(0, VLAPIC_REG_VERSION, 0x12345678);
 	UT_CHECK(rd(0, VLAPIC_REG_VERSION) == 0x50014, "version is read-only");
@@ -563,8 +570,11 @@ static void test_x2apic(void)
 	vlapic_msr_read(&lapics[0], 0x830, &v);
 	UT_CHECK(v == ((0x23ull << 32) | 0x45), "ICR reads back as one 64-bit value");
 	UT_CHECK(vlapic_pending_vector(&lapics[3]) == 0x45, "delivered to x2APIC ID 0x23");
-	UT_CHECK(vlapic_msr_write(&lapics[0], 0x830, 1ull << 12 | 0x45, false) == VLAPIC_GP,
-		 "ICR reserved bit 12: #GP");
+	UT_CHECK(vlapic_msr_write(&lapics[0], 0x830, 1ull << 13 | 0x45, false) == VLAPIC_GP,
+		 "ICR reserved bit 13: #GP");
+	UT_CHECK(vlapic_msr_write(&lapics[0], 0x830, (0x23ull << 32) | 1ull << 12 | 0x46,
+				  false) == 0 && vlapic_msr_read(&lapics[0], 0x830, &v) == 0 &&
+		 v == ((0x23ull << 32) | 0x46), "ICR bit 12 tolerated and dropped (as Linux)");
 
 	for (i = 0; i < NR; i++)
 		ptrs[i] = &lapics[i];
@@ -601,8 +611,8 @@ static void test_x2apic(void)
 		 "disabled -> x2APIC: #GP");
 	UT_CHECK(!post(1, 0x50, false), "disabled APIC accepts nothing");
 	UT_CHECK(vlapic_set_base(&lapics[1], 0xfee00800ull, false) == 0 &&
-		 rd(1, VLAPIC_REG_ID) == 1u << 24 && rd(1, VLAPIC_REG_SVR) == 0xff,
-		 "disabled -> xAPIC: power-up registers, xAPIC ID");
+		 rd(1, VLAPIC_REG_ID) == 1u << 24 && rd(1, VLAPIC_REG_SVR) == 0x1ff,
+		 "disabled -> xAPIC: xAPIC ID, other registers kept (as Linux)");
 	UT_CHECK(vlapic_set_base(&lapics[1], 0xfee00a00ull, false) == VLAPIC_GP,
 		 "reserved bit 9: #GP");
 	UT_CHECK(vlapic_set_base(&lapics[1], (1ull << 46) | 0xfee00800ull, false) == VLAPIC_GP,
@@ -621,9 +631,11 @@ static void test_lint_and_msi(void)
 
 	setup();
 	enable_all();
-	UT_CHECK(!vlapic_accepts_pic_intr(&lapics[0]), "LINT0 masked: PIC not accepted");
-	wr(0, VLAPIC_REG_LVT_LINT0, 0x700);
-	UT_CHECK(vlapic_accepts_pic_intr(&lapics[0]), "LINT0 ExtINT: PIC accepted");
+	UT_CHECK(!vlapic_accepts_pic_intr(&lapics[2]), "LINT0 masked: PIC not accepted");
+	wr(2, VLAPIC_REG_LVT_LINT0, 0x700);
+	UT_CHECK(vlapic_accepts_pic_intr(&lapics[2]), "LINT0 ExtINT: PIC accepted");
+	wr(2, VLAPIC_REG_LVT_LINT0, 0x10700);
+	UT_CHECK(!vlapic_accepts_pic_intr(&lapics[2]), "LINT0 ExtINT but masked: not accepted");
 	vlapic_set_base(&lapics[1], 0xfee00000ull, false);
 	UT_CHECK(vlapic_accepts_pic_intr(&lapics[1]), "hardware-disabled APIC: PIC accepted");
 	wr(0, VLAPIC_REG_LVT_LINT1, 0x400);

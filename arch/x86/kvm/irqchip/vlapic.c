@@ -701,15 +701,13 @@ int vlapic_set_base(struct vlapic *l, u64 val, bool host)
 		      (old == VLAPIC_MODE_DISABLED && new == VLAPIC_MODE_X2APIC)))
 		return VLAPIC_GP;
 	l->apic_base = val;
-	if (old == new)
-		return 0;
-	if (new == VLAPIC_MODE_DISABLED) {
-		/* SDM 10.4.3: the APIC returns to its power-up state. */
-		reset_regs(l);
-		l->extint_pending = false;
-	} else {
+	/*
+	 * Like Linux, a hardware disable keeps the registers (SDM 10.4.3 allows
+	 * either); the disabled APIC just accepts nothing.  Enabling, or switching
+	 * to x2APIC, gives the ID (and the x2APIC LDR) of the new mode.
+	 */
+	if (old != new && new != VLAPIC_MODE_DISABLED)
 		set_ids_for_mode(l, new);
-	}
 	return 0;
 }
 
@@ -741,10 +739,11 @@ static int x2apic_msr_write(struct vlapic *l, u32 off, u64 val)
 	u32 writable;
 
 	if (off == VLAPIC_REG_ICR_LO) {
-		if ((u32)val & ~ICR_WRITABLE)
+		/* Bit 12 (delivery status) is tolerated and dropped, as Linux does. */
+		if ((u32)val & ~(ICR_WRITABLE | LVT_DELIV_STATUS))
 			return VLAPIC_GP;
 		reg_set(l, VLAPIC_REG_ICR_HI, val >> 32);
-		reg_set(l, VLAPIC_REG_ICR_LO, (u32)val);
+		reg_set(l, VLAPIC_REG_ICR_LO, (u32)val & ICR_WRITABLE);
 		send_icr(l);
 		return 0;
 	}
@@ -923,6 +922,9 @@ void vlapic_reset(struct vlapic *l, bool bsp, bool init)
 		l->sipi_pending = false;
 	}
 	reset_regs(l);
+	/* KVM_X86_QUIRK_LINT0_REENABLED: the BSP starts with LINT0 in ExtINT mode. */
+	if ((l->apic_base & VLAPIC_BASE_BSP) && !l->cfg.no_lint0_quirk)
+		reg_set(l, VLAPIC_REG_LVT_LINT0, IRQ_DM_EXTINT << 8);
 	l->init_pending = false;
 	l->extint_pending = false;
 	l->lint_level[0] = l->lint_level[1] = 0;

@@ -109,6 +109,8 @@ struct vlapic_config {
 	 * capability changes).
 	 */
 	bool x2apic_api_ids;
+	/* KVM_X86_QUIRK_LINT0_REENABLED disabled: the BSP's LINT0 resets masked too. */
+	bool no_lint0_quirk;
 };
 
 struct vlapic {
@@ -143,7 +145,8 @@ void vlapic_init(struct vlapic *l, const struct vlapic_config *cfg,
 		 const struct vlapic_ops *ops, void *opaque, bool bsp);
 /*
  * RESET (@init false: APIC base back to enabled xAPIC) or INIT (@init true: APIC
- * base and mode kept).  Registers go to their power-up values in both cases.
+ * base and mode kept).  Registers go to their power-up values in both cases,
+ * except that the BSP's LINT0 is unmasked ExtINT (Linux's LINT0_REENABLED quirk).
  */
 void vlapic_reset(struct vlapic *l, bool bsp, bool init);
 
