@@ -436,6 +436,10 @@ static void test_timer_tscdeadline(void)
 	UT_CHECK(irr(0, 0x60), "deadline interrupt delivered");
 	vlapic_msr_read(&lapics[0], VLAPIC_MSR_TSC_DEADLINE, &v);
 	UT_CHECK(v == 0 && !vcpus[0].armed, "deadline cleared after firing");
+	lapics[0].cfg.tsc_khz = 3000000;		/* 3 GHz view of the 2 GHz fake TSC */
+	vlapic_msr_write(&lapics[0], VLAPIC_MSR_TSC_DEADLINE, now * 2 + 1000, false);
+	UT_CHECK(vcpus[0].expire == now + 334, "deadline ns rounded up (1000 / 3 -> 334)");
+	lapics[0].cfg.tsc_khz = TSC_KHZ;
 	vlapic_msr_write(&lapics[0], VLAPIC_MSR_TSC_DEADLINE, 5, false);
 	UT_CHECK(vcpus[0].armed && vcpus[0].expire == now, "deadline in the past fires now");
 	vlapic_msr_write(&lapics[0], VLAPIC_MSR_TSC_DEADLINE, 0, false);

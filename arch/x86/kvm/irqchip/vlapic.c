@@ -172,7 +172,7 @@ static void timer_arm_at(struct vlapic *l, u64 expire)
 	l->ops->timer_arm(l->opaque, expire);
 }
 
-/* (Re)start the count-down timer with @count counts to the first expiry. */
+/* (Re)start the count-down timer; the first expiry is @first_ns from now. */
 static void timer_start(struct vlapic *l, u64 first_ns)
 {
 	u64 tmict = reg_get(l, VLAPIC_REG_TIMER_ICR);
@@ -193,18 +193,22 @@ static void timer_start(struct vlapic *l, u64 first_ns)
 
 static void tscdeadline_arm(struct vlapic *l)
 {
-	u64 now, tsc;
+	u64 now, tsc, delta;
 
 	timer_stop(l);
 	if (!l->tsc_deadline || timer_mode(l) != VLAPIC_TIMER_TSCDEADLINE)
 		return;
 	now = l->ops->now_ns(l->opaque);
 	tsc = l->ops->read_tsc(l->opaque);
-	if (l->tsc_deadline <= tsc || !l->cfg.tsc_khz)
+	if (l->tsc_deadline <= tsc || !l->cfg.tsc_khz) {
 		timer_arm_at(l, now);
-	else
-		timer_arm_at(l, now + irqchip_muldiv(l->tsc_deadline - tsc, 1000000,
-						      l->cfg.tsc_khz));
+		return;
+	}
+	/* Round up, so that the guest never sees its TSC short of the deadline. */
+	delta = irqchip_muldiv(l->tsc_deadline - tsc, 1000000, l->cfg.tsc_khz);
+	if (irqchip_muldiv(delta, l->cfg.tsc_khz, 1000000) < l->tsc_deadline - tsc)
+		delta++;
+	timer_arm_at(l, now + delta);
 }
 
 /* Current count (TMCCT): counts left to the next expiry, rounded up. */
