@@ -652,6 +652,15 @@ static void test_lint_and_msi(void)
 	vlapic_set_lint(&lapics[0], 1, true);
 	UT_CHECK(irr(0, 0x77) && tmr(0, 0x77), "LINT1 level fixed: IRR and TMR");
 
+	UT_CHECK(!vlapic_deliver_lvt(&lapics[0], VLAPIC_REG_LVT_PMC), "masked PMC LVT: nothing");
+	wr(0, VLAPIC_REG_LVT_PMC, 0x400);
+	UT_CHECK(vlapic_deliver_lvt(&lapics[0], VLAPIC_REG_LVT_PMC) && vlapic_take_nmi(&lapics[0]),
+		 "PMC LVT in NMI mode raises an NMI");
+	wr(0, VLAPIC_REG_LVT_THERMAL, 0x0e9);
+	UT_CHECK(vlapic_deliver_lvt(&lapics[0], VLAPIC_REG_LVT_THERMAL) && irr(0, 0xe9),
+		 "thermal LVT fixed vector 0xe9");
+	UT_CHECK(!vlapic_deliver_lvt(&lapics[0], VLAPIC_REG_LVT_LINT0), "not a local source");
+
 	irq_msg_from_msi(0xfee03004ull, 0x0000c1a5, &m);
 	UT_CHECK(m.dest == 3 && m.dest_logical && m.vector == 0xa5 &&
 		 m.delivery_mode == IRQ_DM_LOWEST && m.level_trigger && m.assert,

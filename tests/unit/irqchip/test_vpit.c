@@ -190,6 +190,40 @@ static void test_oneshot_and_reads(void)
 	UT_CHECK(inb(0x43) == 0xff && !vpit_ioport_read(&pit, 0x44, &lo), "control port write-only");
 }
 
+static void test_modes_4_5(void)
+{
+	u64 t0;
+
+	setup();
+	outb(0x43, 0x38);			/* counter 0, lo/hi, mode 4 */
+	outb(0x40, 100);
+	outb(0x40, 0);
+	t0 = now;
+	UT_CHECK(vpit_channel_out(&pit, 0), "mode 4: output high while counting");
+	now = t0 + period_ns(100) + 300;	/* inside the 100th clock */
+	UT_CHECK(!vpit_channel_out(&pit, 0), "mode 4: one low clock at terminal count");
+	now = t0 + period_ns(102);
+	UT_CHECK(vpit_channel_out(&pit, 0), "mode 4: high again after the strobe");
+	run_to(t0 + 1000000, true);
+	UT_CHECK(irq_edges == 1 && !armed, "mode 4: one IRQ0, no reload");
+
+	outb(0x61, 0x00);
+	outb(0x43, 0xba);			/* counter 2, lo/hi, mode 5 */
+	outb(0x42, 50);
+	outb(0x42, 0);
+	now += period_ns(1000);
+	outb(0x61, 0x01);			/* gate trigger */
+	t0 = now;
+	UT_CHECK(inb(0x61) & 0x20, "mode 5: high after the trigger");
+	now = t0 + period_ns(50) + 300;
+	UT_CHECK(!(inb(0x61) & 0x20), "mode 5: strobe 50 clocks after the gate edge");
+	outb(0x61, 0x00);
+	now += period_ns(10);
+	outb(0x61, 0x01);			/* retrigger */
+	now += period_ns(49);
+	UT_CHECK(inb(0x61) & 0x20, "mode 5: retrigger restarts the count");
+}
+
 static void test_bcd(void)
 {
 	u8 lo, hi;
@@ -338,6 +372,7 @@ int main(void)
 {
 	test_periodic_rate();
 	test_oneshot_and_reads();
+	test_modes_4_5();
 	test_bcd();
 	test_speaker_gate();
 	test_reinject();

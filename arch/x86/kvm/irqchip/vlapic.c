@@ -251,6 +251,16 @@ static bool lvt_signal(struct vlapic *l, u32 reg)
 	return vlapic_deliver(l, &msg);
 }
 
+bool vlapic_deliver_lvt(struct vlapic *l, u32 lvt_reg)
+{
+	if (lvt_reg != VLAPIC_REG_LVT_THERMAL && lvt_reg != VLAPIC_REG_LVT_PMC &&
+	    lvt_reg != VLAPIC_REG_LVT_ERROR)
+		return false;
+	if (vlapic_get_mode(l) == VLAPIC_MODE_DISABLED)
+		return false;
+	return lvt_signal(l, lvt_reg);
+}
+
 bool vlapic_timer_expired(struct vlapic *l)
 {
 	u64 now;

@@ -181,6 +181,12 @@ bool vlapic_deliver(struct vlapic *l, const struct irq_msg *msg);
 
 /* LINT0/LINT1 input (@pin 0 or 1) changed to @level; returns "kick". */
 bool vlapic_set_lint(struct vlapic *l, int pin, bool level);
+/*
+ * Signal the local source of LVT entry @lvt_reg (VLAPIC_REG_LVT_PMC for a PMU
+ * overflow, _THERMAL, _ERROR) through that entry: vector and delivery mode (NMI
+ * for perf's PMIs), nothing if masked.  Returns "kick".
+ */
+bool vlapic_deliver_lvt(struct vlapic *l, u32 lvt_reg);
 /* Whether the PIC's INTR reaches this vCPU (LINT0 unmasked ExtINT, or APIC disabled). */
 bool vlapic_accepts_pic_intr(const struct vlapic *l);
 
