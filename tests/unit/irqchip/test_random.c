@@ -109,8 +109,8 @@ static void test_lapic(void)
 			vlapic_mmio_read(&lapic, off | (r >> 20 & 3), &val, 1 + (r >> 24 & 3));
 			break;
 		case 5:
-			vlapic_msr_write(&lapic, 0x800 + (off >> 4), rnd() & (r & 0x100000 ? ~0ull : 0xff),
-					 false);
+			v64 = rnd() & (r & 0x100000 ? ~0ull : 0xff);
+			vlapic_msr_write(&lapic, 0x800 + (off >> 4), v64, false);
 			break;
 		case 6:
 			vlapic_msr_read(&lapic, 0x800 + (off >> 4), &v64);
@@ -137,7 +137,8 @@ static void test_lapic(void)
 			}
 			break;
 		case 11:
-			vlapic_msr_write(&lapic, VLAPIC_MSR_TSC_DEADLINE, now + rnd() % 100000, false);
+			v64 = now + rnd() % 100000;
+			vlapic_msr_write(&lapic, VLAPIC_MSR_TSC_DEADLINE, v64, false);
 			break;
 		case 12:
 			vlapic_get_state(&lapic, &st);

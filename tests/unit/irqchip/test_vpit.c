@@ -187,7 +187,8 @@ static void test_oneshot_and_reads(void)
 	outb(0x43, 0x62);			/* counter 1, MSB only, mode 1 */
 	outb(0x41, 0x12);
 	UT_CHECK(pit.ch[1].count == 0x1200 && inb(0x41) == 0x12, "MSB-only access");
-	UT_CHECK(inb(0x43) == 0xff && !vpit_ioport_read(&pit, 0x44, &lo), "control port write-only");
+	UT_CHECK(inb(0x43) == 0xff && !vpit_ioport_read(&pit, 0x44, &lo),
+		 "control port write-only, 0x44 not claimed");
 }
 
 static void test_modes_4_5(void)
@@ -311,7 +312,8 @@ static void test_reinject(void)
 	armed = false;
 	now += 3 * p + p / 2;			/* host late by 3.5 periods */
 	vpit_timer_expired(&pit);
-	UT_CHECK(pit.pending == 2 && irq_edges == 6, "late expiry: 3 ticks due, one injected, 2 pending");
+	UT_CHECK(pit.pending == 2 && irq_edges == 6,
+		 "late expiry: 3 ticks due, one injected, 2 pending");
 	UT_CHECK(expire == t0 + 9 * p, "next tick stays on the grid");
 	vpit_irq_mask_changed(&pit, false);
 	UT_CHECK(pit.pending == 0, "unmask forgets missed ticks");

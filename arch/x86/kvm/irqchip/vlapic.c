@@ -17,7 +17,8 @@
 #define ICR_DEST_LOGICAL	(1u << 11)
 #define ICR_ASSERT		(1u << 14)
 #define ICR_LEVEL		(1u << 15)
-#define ICR_WRITABLE		0x000ccfffu	/* vector, DM, dest mode, level, trigger, shorthand */
+/* ICR low: vector, delivery mode, destination mode, level, trigger, shorthand. */
+#define ICR_WRITABLE		0x000ccfffu
 
 #define DCR_WRITABLE		0xbu
 #define SVR_WRITABLE		0x3ffu		/* vector, APIC enable, focus check */

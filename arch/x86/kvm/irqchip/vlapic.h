@@ -223,9 +223,11 @@ void irq_msg_from_msi(u64 addr, u32 data, struct irq_msg *msg);
 /*
  * KVM_GET_LAPIC / KVM_SET_LAPIC.  The page holds the xAPIC register layout; in
  * x2APIC mode ICR_HI holds the 32-bit destination, and the ID register the 32-bit
- * x2APIC ID, unshifted when cfg.x2apic_api_ids is set (else shifted left by 24).  TMCCT holds the current count at save time, and restore
- * resumes the timer from it (a stopped one-shot timer stays stopped).  The APIC
- * base and TSC deadline travel separately as MSRs: set IA32_APIC_BASE first.
+ * x2APIC ID, unshifted when cfg.x2apic_api_ids is set (else shifted left by 24).
+ * TMCCT holds the current count at save time, and restore resumes the timer from
+ * it (as Linux: a periodic timer saved at 0 restarts a full period, a one-shot
+ * saved at 0 with TMICT set fires at once).  The APIC base and TSC deadline
+ * travel separately as MSRs: set IA32_APIC_BASE first.
  * vlapic_set_state returns 0 or IRQCHIP_EINVAL (with x2apic_api_ids, an x2APIC ID
  * that is not the configured one).  In x2APIC mode the ID and LDR always come from
  * the configured ID.

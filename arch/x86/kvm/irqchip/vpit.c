@@ -47,7 +47,8 @@ static u16 to_bcd(u32 v)
 
 static u32 from_bcd(u16 v)
 {
-	return (v & 0xf) + ((v >> 4) & 0xf) * 10 + ((v >> 8) & 0xf) * 100 + ((v >> 12) & 0xf) * 1000;
+	return (v & 0xf) + ((v >> 4) & 0xf) * 10 + ((v >> 8) & 0xf) * 100 +
+	       ((v >> 12) & 0xf) * 1000;
 }
 
 /* The counting element now, as the guest reads it (BCD-encoded in BCD mode). */

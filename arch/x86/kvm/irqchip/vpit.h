@@ -4,6 +4,9 @@
  * 0x40-0x42, control word at 0x43, counter 2 gate and output in port 0x61),
  * after the Intel 8254 datasheet.  Counter 0's output drives IRQ0.
  *
+ * Clock: ops->now_ns must be the host's monotonic clock (ktime_get()), because
+ * userspace reads count_load_time of KVM_GET_PIT2 in that clock.
+ *
  * Locking: the model takes no lock.  The caller holds the PIT lock (one per VM)
  * around every call, the timer callback and the IRQ0 ack included.  ops->set_irq0
  * is called with it held and takes the PIC/IOAPIC locks (order: PIT -> PIC/IOAPIC);
