@@ -56,16 +56,17 @@ static void f_ipi(void *o, struct vlapic *l, const struct irq_msg *m)
 
 static int eois;
 
-static void f_eoi(void *o, u8 v)
+static void f_eoi(void *o, u8 v, bool level)
 {
 	(void)o;
 	(void)v;
+	(void)level;
 	eois++;
 }
 
 static const struct vlapic_ops lops = {
 	.now_ns = f_now, .read_tsc = f_now, .timer_arm = f_arm, .timer_cancel = f_cancel,
-	.send_ipi = f_ipi, .eoi_level = f_eoi,
+	.send_ipi = f_ipi, .eoi_broadcast = f_eoi,
 };
 
 /* PPR from first principles, for the invariant check. */

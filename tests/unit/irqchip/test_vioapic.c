@@ -26,7 +26,15 @@ static int f_deliver(void *o, const struct irq_msg *msg)
 	return accept;
 }
 
-static const struct vioapic_ops ops = { .deliver = f_deliver };
+static int pin_acks[VIOAPIC_NUM_PINS];
+
+static void f_pin_acked(void *o, u32 pin)
+{
+	(void)o;
+	pin_acks[pin]++;
+}
+
+static const struct vioapic_ops ops = { .deliver = f_deliver, .pin_acked = f_pin_acked };
 
 static u32 ind_read(u32 reg)
 {
@@ -58,6 +66,7 @@ static void setup(void)
 {
 	vioapic_init(&io, &ops, NULL);
 	nsent = 0;
+	memset(pin_acks, 0, sizeof(pin_acks));
 	accept = 1;
 	route_to = NULL;
 }
@@ -110,6 +119,10 @@ static void test_edge(void)
 	UT_CHECK(!(get_rte(1) & VIOAPIC_RTE_REMOTE_IRR), "edge never sets remote IRR");
 	vioapic_set_irq(&io, 40, true);
 	UT_CHECK(nsent == 2, "pin out of range ignored");
+	set_rte(6, 0x31 | VIOAPIC_RTE_MASKED);
+	vioapic_eoi(&io, 0x31);
+	UT_CHECK(pin_acks[1] == 1 && pin_acks[6] == 1 && pin_acks[0] == 0,
+		 "EOI of vector 0x31 reports both pins using it (edge, even masked)");
 }
 
 static void test_level(void)
@@ -178,15 +191,16 @@ static void f_ipi(void *o, struct vlapic *l, const struct irq_msg *m)
 	(void)m;
 }
 
-static void f_eoi(void *o, u8 vector)
+static void f_eoi(void *o, u8 vector, bool level)
 {
 	(void)o;
+	(void)level;
 	vioapic_eoi(&io, vector);	/* the broadcast, as the glue does it */
 }
 
 static const struct vlapic_ops lops = {
 	.now_ns = f_now, .read_tsc = f_tsc, .timer_arm = f_arm, .timer_cancel = f_cancel,
-	.send_ipi = f_ipi, .eoi_level = f_eoi,
+	.send_ipi = f_ipi, .eoi_broadcast = f_eoi,
 };
 
 static void test_with_lapic(void)

@@ -18,6 +18,7 @@ struct fake_vcpu {
 	int kicks;
 	int eoi_count;
 	u8 last_eoi;
+	bool last_eoi_level;
 	u64 last_mask;
 };
 
@@ -69,12 +70,13 @@ static void f_send_ipi(void *o, struct vlapic *src, const struct irq_msg *msg)
 			vcpus[i].kicks++;
 }
 
-static void f_eoi(void *o, u8 vector)
+static void f_eoi(void *o, u8 vector, bool level)
 {
 	struct fake_vcpu *v = o;
 
 	v->eoi_count++;
 	v->last_eoi = vector;
+	v->last_eoi_level = level;
 }
 
 static const struct vlapic_ops ops = {
@@ -83,7 +85,7 @@ static const struct vlapic_ops ops = {
 	.timer_arm = f_arm,
 	.timer_cancel = f_cancel,
 	.send_ipi = f_send_ipi,
-	.eoi_level = f_eoi,
+	.eoi_broadcast = f_eoi,
 };
 
 static void setup(void)
@@ -305,12 +307,23 @@ static void test_eoi_level_and_esr(void)
 	UT_CHECK(tmr(1, 0x70), "level interrupt sets TMR");
 	vlapic_ack(&lapics[1], 0x70);
 	wr(1, VLAPIC_REG_EOI, 0);
-	UT_CHECK(vcpus[1].eoi_count == 1 && vcpus[1].last_eoi == 0x70,
+	UT_CHECK(vcpus[1].eoi_count == 1 && vcpus[1].last_eoi == 0x70 && vcpus[1].last_eoi_level,
 		 "EOI of a level vector is broadcast once with its vector");
 	post(1, 0x70, false);
 	UT_CHECK(!tmr(1, 0x70), "edge interrupt clears TMR");
 	wr(1, VLAPIC_REG_EOI, 0);
 	UT_CHECK(vcpus[1].eoi_count == 1, "EOI with empty ISR does nothing");
+	vlapic_set_eoi_notify(&lapics[1], 0x71, true);
+	post(1, 0x71, false);
+	vlapic_ack(&lapics[1], 0x71);
+	wr(1, VLAPIC_REG_EOI, 0);
+	UT_CHECK(vcpus[1].eoi_count == 2 && vcpus[1].last_eoi == 0x71 && !vcpus[1].last_eoi_level,
+		 "edge vector in the notify set: EOI broadcast as edge");
+	vlapic_set_eoi_notify(&lapics[1], 0x71, false);
+	post(1, 0x71, false);
+	vlapic_ack(&lapics[1], 0x71);
+	wr(1, VLAPIC_REG_EOI, 0);
+	UT_CHECK(vcpus[1].eoi_count == 2, "removed from the notify set: no broadcast");
 
 	UT_CHECK(!post(1, 0x05, false), "vector < 16 refused");
 	UT_CHECK(rd(1, VLAPIC_REG_ESR) == 0, "ESR shows nothing until written");

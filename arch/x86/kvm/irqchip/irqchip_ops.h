@@ -84,13 +84,15 @@ struct vlapic_ops {
 	 */
 	void (*send_ipi)(void *opaque, struct vlapic *lapic, const struct irq_msg *msg);
 	/*
-	 * The guest EOIed a level-triggered @vector (its TMR bit was set): broadcast
-	 * the EOI to the IOAPIC(s) with vioapic_eoi().  Called with this LAPIC's lock
-	 * held; the IOAPIC lock comes before LAPIC locks, so the platform records
-	 * the vector and calls vioapic_eoi() after dropping this lock (at most one
-	 * EOI per register write).
+	 * The guest EOIed @vector, which was accepted level-triggered (@level: its
+	 * TMR bit was set) or is in the notify set (vlapic_set_eoi_notify(): edge
+	 * IOAPIC pins with ack notifiers, such as the PIT's): broadcast the EOI to
+	 * the IOAPIC(s) with vioapic_eoi().  Called with this LAPIC's lock held; the
+	 * IOAPIC lock comes before LAPIC locks, so the platform records the vector
+	 * and calls vioapic_eoi() after dropping this lock (at most one EOI per
+	 * register write).
 	 */
-	void (*eoi_level)(void *opaque, u8 vector);
+	void (*eoi_broadcast)(void *opaque, u8 vector, bool level);
 };
 
 /* Platform callbacks of one IOAPIC; @opaque is the value given to vioapic_init. */
@@ -101,6 +103,13 @@ struct vioapic_ops {
 	 * accepted set the entry's remote IRR until the matching EOI.
 	 */
 	int (*deliver)(void *opaque, const struct irq_msg *msg);
+	/*
+	 * Optional (may be NULL): an EOI for the vector of pin @pin arrived
+	 * (vioapic_eoi()), edge or level.  The glue runs its ack notifiers for the
+	 * pin's GSI from here (PIT reinjection, irqfd resampling), deferred until
+	 * the IOAPIC lock is dropped.
+	 */
+	void (*pin_acked)(void *opaque, u32 pin);
 };
 
 /* Platform callbacks of one pair of 8259 PICs. */

@@ -71,8 +71,11 @@ void vioapic_eoi(struct vioapic *io, u8 vector)
 	for (pin = 0; pin < VIOAPIC_NUM_PINS; pin++) {
 		u64 *rte = &io->redir[pin];
 
-		if ((*rte & VIOAPIC_RTE_VECTOR) != vector || !entry_level(*rte) ||
-		    !(*rte & VIOAPIC_RTE_REMOTE_IRR))
+		if ((*rte & VIOAPIC_RTE_VECTOR) != vector)
+			continue;
+		if (io->ops->pin_acked)
+			io->ops->pin_acked(io->opaque, pin);
+		if (!entry_level(*rte) || !(*rte & VIOAPIC_RTE_REMOTE_IRR))
 			continue;
 		*rte &= ~VIOAPIC_RTE_REMOTE_IRR;
 		if (io->irr & (1u << pin))

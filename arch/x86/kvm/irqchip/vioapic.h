@@ -6,7 +6,7 @@
  * Locking: the model takes no lock.  The caller holds this IOAPIC's lock (one per
  * instance) around every call.  ops->deliver is called with that lock held and
  * takes the destination LAPICs' locks itself; an EOI coming back from a LAPIC
- * (vlapic_ops.eoi_level) must reach vioapic_eoi() after the LAPIC lock is dropped
+ * (vlapic_ops.eoi_broadcast) must reach vioapic_eoi() after the LAPIC lock is dropped
  * or in the order IOAPIC lock -> LAPIC lock, never the reverse.
  */
 #ifndef KVM_VIOAPIC_H
@@ -88,8 +88,9 @@ void vioapic_mmio_write(struct vioapic *io, u32 offset, const void *data, u32 le
 void vioapic_set_irq(struct vioapic *io, u32 pin, bool level);
 
 /*
- * A LAPIC EOIed a level-triggered @vector: clear remote IRR of the level entries
- * with that vector, and deliver again those whose line is still asserted.
+ * A LAPIC broadcast the EOI of @vector: report every pin with that vector to
+ * ops->pin_acked, clear remote IRR of the level entries with it, and deliver
+ * again those whose line is still asserted.
  */
 void vioapic_eoi(struct vioapic *io, u8 vector);
 

@@ -414,16 +414,26 @@ bool vlapic_take_extint(struct vlapic *l)
 	return p;
 }
 
+void vlapic_set_eoi_notify(struct vlapic *l, u8 vector, bool on)
+{
+	if (on)
+		l->eoi_notify[vector >> 5] |= 1u << (vector & 31);
+	else
+		l->eoi_notify[vector >> 5] &= ~(1u << (vector & 31));
+}
+
 static void do_eoi(struct vlapic *l)
 {
 	int v = vec_highest(l, VLAPIC_REG_ISR);
+	bool level;
 
 	if (v < 0)
 		return;
 	vec_clear(l, VLAPIC_REG_ISR, v);
 	update_ppr(l);
-	if (vec_test(l, VLAPIC_REG_TMR, v))
-		l->ops->eoi_level(l->opaque, v);
+	level = vec_test(l, VLAPIC_REG_TMR, v);
+	if (level || (l->eoi_notify[v >> 5] & (1u << (v & 31))))
+		l->ops->eoi_broadcast(l->opaque, v, level);
 }
 
 static void send_icr(struct vlapic *l)

@@ -8,7 +8,7 @@
  * owning vCPU takes it around its own accesses: MMIO, MSRs, injection, timer
  * callback).  Another vCPU or a device posting an interrupt takes the target's
  * lock only around vlapic_deliver() and kicks the target when it returns true.
- * The LAPIC lock is the innermost irqchip lock: ops->send_ipi and ops->eoi_level
+ * The LAPIC lock is the innermost irqchip lock: ops->send_ipi and ops->eoi_broadcast
  * are deferred by the platform until it is dropped (see irqchip_ops.h).
  * vlapic_dest_set() reads the ID, LDR, DFR, mode and PPR of every LAPIC it is
  * given; the caller must make those stable (hold the VM's APIC-map lock that
@@ -119,6 +119,7 @@ struct vlapic {
 	u64 apic_base;
 	u32 esr_pending;		/* errors collected since the last ESR write */
 	u8 lint_level[2];		/* last level seen on LINT0/LINT1 */
+	u32 eoi_notify[8];		/* vectors whose EOI is broadcast even when edge */
 
 	/* Timer: the expiry the platform is armed for, when running. */
 	bool timer_running;
@@ -189,6 +190,13 @@ bool vlapic_set_lint(struct vlapic *l, int pin, bool level);
 bool vlapic_deliver_lvt(struct vlapic *l, u32 lvt_reg);
 /* Whether the PIC's INTR reaches this vCPU (LINT0 unmasked ExtINT, or APIC disabled). */
 bool vlapic_accepts_pic_intr(const struct vlapic *l);
+
+/*
+ * Ask for (@on) or stop ops->eoi_broadcast on EOIs of edge-triggered @vector.
+ * The glue sets the vectors of IOAPIC pins that have ack notifiers and target
+ * this vCPU (Linux's "IOAPIC-handled vectors"); level vectors always broadcast.
+ */
+void vlapic_set_eoi_notify(struct vlapic *l, u8 vector, bool on);
 
 /* Highest vector in the IRR whose priority class is above the PPR, or -1. */
 int vlapic_pending_vector(const struct vlapic *l);
