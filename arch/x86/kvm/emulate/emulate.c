@@ -827,6 +827,7 @@ static int run_once(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
 enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
 {
 	memset(&ctxt->fault, 0, sizeof(ctxt->fault));
+	ctxt->rep_left = ctxt->rep_budget ? ctxt->rep_budget : 4096;
 	ctxt->rcache_len = 0;
 	ctxt->read_pending = false;
 	ctxt->write_pending = false;

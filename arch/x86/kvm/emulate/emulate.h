@@ -226,7 +226,11 @@ struct emu_ctxt {
 	/* Set by the caller. */
 	const struct emu_ops *ops;
 	void *priv;
-	/* Upper bound of REP iterations per emu_run() call (0: 4096). */
+	/*
+	 * Upper bound of REP iterations per emu_run() call, exits and resumes included
+	 * (0: 4096).  When it runs out RIP still points at the instruction, so the guest
+	 * executes it again (and exits again) after pending events had their chance.
+	 */
 	u32 rep_budget;
 
 	/* Results. */
@@ -257,6 +261,7 @@ struct emu_ctxt {
 	u8 wqueue_pos;		/* next piece to flush after an exit */
 	bool write_pending;
 	bool restart;		/* REP op not finished: run it again after the flush */
+	u32 rep_left;		/* REP iterations left of this emu_run()'s budget */
 	bool in_flight;		/* an instruction waits for emu_resume() */
 
 	/* Instruction bytes kept for re-execution. */

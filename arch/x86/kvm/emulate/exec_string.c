@@ -82,7 +82,6 @@ int emu_string(struct emu_ctxt *ctxt, const struct emu_opdesc *d, unsigned int s
 	struct emu_insn *insn = &ctxt->insn;
 	unsigned int as = insn->addr_size;
 	u64 amask = emu_addr_mask(as);
-	u32 budget = ctxt->rep_budget ? ctxt->rep_budget : 4096;
 	bool rep = insn->rep != 0;
 	unsigned int op = d->sub;
 	u64 delta, count;
@@ -120,12 +119,16 @@ int emu_string(struct emu_ctxt *ctxt, const struct emu_opdesc *d, unsigned int s
 		}
 		if (done)
 			ctxt->rip = emu_next_rip(ctxt);
+		if (ctxt->rep_left)
+			ctxt->rep_left--;
 		r = emu_commit(ctxt);
 		if (r) {
-			ctxt->restart = !done;
+			/* Carry on after the exit only while the budget lasts. */
+			ctxt->restart = !done && ctxt->rep_left;
 			return r;
 		}
-		if (done || !--budget)
+		/* Out of budget: RIP still points at the instruction; the guest re-runs it. */
+		if (done || !ctxt->rep_left)
 			return X_OK;
 	}
 }
