@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		v.cr0 |= 1u << 3;			/* TS */
 	if (hdr[1] & 64)
 		v.cr0 |= 1u << 18;			/* AM */
-	v.rflags = 2 | (hdr[2] & 0xd5) | ((u64)(hdr[3] & 0x3f) << 10);	/* DF OF IOPL + more */
+	v.rflags = 2 | (hdr[2] & 0xd5) | ((u64)(hdr[3] & 0x3f) << 10);	/* DF, OF, IOPL */
 	v.rflags &= ~(1ull << 17);			/* VM86 is not modelled here */
 	if (hdr[1] & 128)
 		v.rflags |= 1u << 18;			/* AC */

@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memcpy(hdr, data, size < HDR_SIZE ? size : HDR_SIZE);
 	memset(mem, 0, MEM_SIZE);
 	if (size > HDR_SIZE)
-		memcpy(mem, data + HDR_SIZE, size - HDR_SIZE < MEM_SIZE ? size - HDR_SIZE : MEM_SIZE);
+		memcpy(mem, data + HDR_SIZE,
+		       size - HDR_SIZE < MEM_SIZE ? size - HDR_SIZE : MEM_SIZE);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cr0 = (1ull << 31) | 1 | ((hdr[0] & 1) ? 1ull << 16 : 0);

@@ -424,7 +424,8 @@ static void faults(void)
 	v.rflags |= 1u << 18;
 	v.gpr[EMU_RBX] = 0x1001;
 	st = run(&v, "8b 03", NULL);
-	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_AC, "misaligned at CPL3 AC=1: #AC");
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_AC,
+		 "misaligned at CPL3 AC=1: #AC");
 	v.cpl = 0;
 	st = run(&v, "8b 03", NULL);
 	UT_CHECK(st == EMU_DONE, "same at CPL0: no #AC");
@@ -461,7 +462,8 @@ static void faults(void)
 	v.seg[EMU_ES].limit = 0xfff;
 	v.gpr[EMU_RDI] = 0x800;
 	st = run(&v, "aa", NULL);
-	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_GP, "expand-down below limit: #GP");
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_GP,
+		 "expand-down below limit: #GP");
 	v.gpr[EMU_RDI] = 0x1800;
 	st = run(&v, "aa", NULL);
 	UT_CHECK(st == EMU_DONE, "expand-down above limit: fine");
@@ -482,7 +484,8 @@ static void faults(void)
 	setup(&v, 0);
 	v.gpr[EMU_RBX] = 0xffff;
 	st = run(&v, "8b 07", NULL);
-	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_GP, "real mode: word at 0xffff: #GP");
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_GP,
+		 "real mode: word at 0xffff: #GP");
 }
 
 /* ---- the rest: segment registers, push/pop, VEX, unhandled ---- */

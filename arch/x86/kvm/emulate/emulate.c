@@ -293,7 +293,8 @@ static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int si
 		if (acc == ACC_WRITE) {
 			for (n = 0; n < chunk; n += piece) {
 				piece = chunk - n > 8 ? 8 : chunk - n;
-				r = queue_write(ctxt, PIECE_MMIO, gpa[i] + n, buf + done + n, piece);
+				r = queue_write(ctxt, PIECE_MMIO, gpa[i] + n, buf + done + n,
+						piece);
 				if (r)
 					return r;
 			}
@@ -302,7 +303,8 @@ static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int si
 				return X_UNH;	/* executing from device memory */
 			for (n = 0; n < chunk; n += piece) {
 				piece = chunk - n > 8 ? 8 : chunk - n;
-				r = device_read(ctxt, PIECE_MMIO, gpa[i] + n, buf + done + n, piece);
+				r = device_read(ctxt, PIECE_MMIO, gpa[i] + n, buf + done + n,
+						piece);
 				if (r)
 					return r;
 			}

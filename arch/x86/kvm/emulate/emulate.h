@@ -80,7 +80,7 @@ enum emu_status {
 /* Access kinds passed to ops->translate (bit mask). */
 #define EMU_ACC_WRITE		(1u << 0)
 #define EMU_ACC_FETCH		(1u << 1)
-#define EMU_ACC_USER		(1u << 2)	/* CPL 3 and not an implicit supervisor access */
+#define EMU_ACC_USER		(1u << 2)	/* CPL 3, not an implicit supervisor access */
 #define EMU_ACC_IMPLICIT	(1u << 3)	/* system-structure access (TSS I/O bitmap) */
 
 /* What ops->read_phys / ops->write_phys / ops->mmio_* / ops->pio_* report. */
