@@ -19,7 +19,7 @@ HERE=$TOP/scripts/testvm
 IMPL=ours
 TESTS_ARG=
 HAVE_TESTS_ARG=0
-TIMEOUT=300
+TIMEOUT=120
 KEEP=0
 # Seconds of silence from the VM that count as a hang: while booting, and
 # beyond the per-test timeout or since the last record otherwise.
@@ -104,7 +104,7 @@ need_packages
 [ -n "$KVER" ] || die "no /boot/vmlinuz-* with matching /lib/modules"
 [ -f "/boot/vmlinuz-$KVER" ] || die "no /boot/vmlinuz-$KVER"
 
-OUT=$TOP/build/testvm/$IMPL
+OUT=${TESTVM_OUT:-$TOP/build/testvm/$IMPL}
 mkdir -p "$OUT"
 # One run per implementation at a time: the logs and the initramfs are shared.
 exec 9>"$OUT/.lock"
@@ -220,7 +220,8 @@ initramfs_key()
 	{
 		echo "$IMPL $KVER"
 		printf 'test %s\n' "${RUN[@]}"
-		sha256sum "$HERE/init" "$HERE/lib.sh" "$0" "$IRD_BUSYBOX" "${MODS_KEY[@]}"
+		sha256sum "$HERE/init" "$HERE/lib.sh" "$TOP/scripts/testvm.sh" "$IRD_BUSYBOX" \
+			"${MODS_KEY[@]}"
 		for t in "${RUN[@]}"; do sha256sum "$TEST_DIR/$t"; done
 	} | sha256sum | cut -d' ' -f1
 }
@@ -443,6 +444,21 @@ pump()
 	return 0
 }
 
+# Before stopping a silent VM, ask its kernel (through the emulated keyboard)
+# for the stacks of blocked tasks and of every CPU, printed on the console at
+# full log level: that is usually the deadlock or the loop.
+sysrq_dump()
+{
+	local k
+
+	[ -p "$OUT/monitor.in" ] || return 0
+	for k in 9 w l; do
+		timeout 2 sh -c 'echo "sendkey alt-sysrq-$1" > "$2"' sh "$k" "$OUT/monitor.in"
+		sleep 0.5
+	done
+	sleep 5
+}
+
 # Boot the VM once, starting with test number $1.  Sets HOW to "done",
 # "crash" (the VM stopped by itself) or "hang" (we stopped it).
 boot_vm()
@@ -460,7 +476,12 @@ boot_vm()
 		stdin=/dev/stdin
 		stdout=/dev/stdout
 	else
-		conopt=(-chardev "file,id=con,path=$console" -serial chardev:con -monitor none)
+		# The monitor reads commands from a FIFO (see sysrq_dump); its
+		# replies go to a plain file, so nothing has to drain them.
+		rm -f "$OUT/monitor.in" "$OUT/monitor.out"
+		mkfifo "$OUT/monitor.in" && : > "$OUT/monitor.out"
+		conopt=(-chardev "file,id=con,path=$console" -serial chardev:con
+			-chardev "pipe,id=mon,path=$OUT/monitor" -mon chardev=mon)
 	fi
 	qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G -accel tcg,thread=single \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" -append "$append" \
@@ -493,7 +514,10 @@ boot_vm()
 			deadline=0
 		fi
 		if [ "$SECONDS" -gt "$deadline" ]; then
-			[ "$DONE" = 1 ] || HOW=hang
+			if [ "$DONE" = 0 ]; then
+				HOW=hang
+				sysrq_dump
+			fi
 			kill "$qpid" 2>/dev/null
 			sleep 1
 			kill -9 "$qpid" 2>/dev/null
