@@ -301,7 +301,7 @@ show_tail()
 	[ -s "$file" ] || return 0
 	total=$(wc -l < "$file")
 	if [ "$total" -gt "$SHOW_LINES" ]; then
-		echo "$what: last $SHOW_LINES of $total lines (all in ${file#$TOP/})" | diag
+		echo "$what: last $SHOW_LINES of $total lines (all in ${file#"$TOP"/})" | diag
 		tail -n "$SHOW_LINES" "$file" | diag
 	else
 		echo "$what:" | diag
@@ -384,7 +384,7 @@ handle_point()
 
 handle_record()
 {
-	local line=$1 rest a b c d e f
+	local line=$1 rest b c d e f
 
 	case $line in
 	"O "*|O)
@@ -400,7 +400,7 @@ handle_record()
 			OUTSIDE_WARN="$PHASE: $rest"
 		fi ;;
 	"BEGIN "*)
-		read -r a b c <<< "$line"
+		read -r _ b c <<< "$line"
 		CUR=$c
 		CUR_IDX=$b
 		PHASE=tests
@@ -408,12 +408,12 @@ handle_record()
 		: > "$OUT/tests/$CUR.out"
 		: > "$OUT/tests/$CUR.dmesg" ;;
 	"END "*)
-		read -r a b c d e f <<< "$line"
+		read -r _ b c d e f <<< "$line"
 		test_result "$c" "$d" "$e" "$f"
 		CUR=
 		NEXT=$((b + 1)) ;;
 	"POINT "*)
-		read -r a b c rest <<< "$line"
+		read -r _ b c rest <<< "$line"
 		handle_point "$b" "$c" "$rest" ;;
 	"HELLO "*)
 		PHASE=load ;;
@@ -422,7 +422,7 @@ handle_record()
 	"NOTRUN "*)
 		NOTRUN=${line#NOTRUN } ;;
 	DONE)
-		PHASE=done
+		PHASE="done"
 		DONE=1 ;;
 	esac
 }
@@ -528,7 +528,7 @@ boot_vm()
 	wait "$qpid" 2>/dev/null
 	pump "$results"
 	if [ "$DONE" = 1 ]; then
-		HOW=done
+		HOW="done"
 	elif [ -z "$HOW" ]; then
 		HOW=crash
 	fi
@@ -546,9 +546,9 @@ console_excerpt()
 	first=$(grep -n -m1 -E "$WARN_RE" "$part" | cut -d: -f1)
 	{
 		if [ -n "$CUR" ]; then
-			echo "console (${console#$TOP/}) since the test began:"
+			echo "console (${console#"$TOP"/}) since the test began:"
 		else
-			echo "console (${console#$TOP/}):"
+			echo "console (${console#"$TOP"/}):"
 		fi
 		if [ -n "$first" ] && [ "$first" -le $((total - CONSOLE_TAIL)) ]; then
 			sed -n "$first,$((first + CONSOLE_TAIL / 2 - 1))p" "$part"
@@ -584,7 +584,7 @@ report_dead_vm()
 }
 
 tap "TAP version 13"
-echo "# testvm: impl=$IMPL kernel=$KVER tests=${#RUN[@]} logs=${OUT#$TOP/}" | tee -a "$OUT/tap.txt"
+echo "# testvm: impl=$IMPL kernel=$KVER tests=${#RUN[@]} logs=${OUT#"$TOP"/}" | tee -a "$OUT/tap.txt"
 [ ${#SKIPPED[@]} -eq 0 ] ||
 	echo "# pending, not run in ours mode: ${SKIPPED[*]}" | tee -a "$OUT/tap.txt"
 for t in "${MISSING[@]}"; do
@@ -635,6 +635,6 @@ else
 fi
 
 tap "1..$N"
-echo "# $((N - FAILED)) passed, $FAILED failed, $BOOT boot(s); logs in ${OUT#$TOP/}" |
+echo "# $((N - FAILED)) passed, $FAILED failed, $BOOT boot(s); logs in ${OUT#"$TOP"/}" |
 	tee -a "$OUT/tap.txt"
 [ "$FAILED" -eq 0 ]
