@@ -29,6 +29,7 @@ TEST_DIR=${TESTVM_TEST_DIR:-$TOP/tools/testing/selftests/kvm/out}
 PENDING_FILE=${TESTVM_PENDING:-$TOP/tools/testing/selftests/kvm/PENDING}
 MOD_DIR=${TESTVM_MODULE_DIR:-$TOP/arch/x86/kvm}
 KVER=${TESTVM_KVER:-}
+QEMU=${TESTVM_QEMU:-qemu-system-x86_64}
 # Lines of a failing test's output echoed on stdout (all of it is in the log).
 SHOW_LINES=${TESTVM_SHOW_LINES:-60}
 CONSOLE_TAIL=40
@@ -483,12 +484,13 @@ boot_vm()
 		conopt=(-chardev "file,id=con,path=$console" -serial chardev:con
 			-chardev "pipe,id=mon,path=$OUT/monitor" -mon chardev=mon)
 	fi
-	qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G -accel tcg,thread=single \
+	"$QEMU" -M q35 -cpu max -smp 2 -m 2G -accel tcg,thread=single \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" -append "$append" \
 		-nographic -no-reboot -nic none "${conopt[@]}" \
 		-chardev "file,id=res,path=$results" -serial chardev:res \
 		< "$stdin" > "$stdout" 2> "$OUT/qemu-$BOOT.err" &
 	qpid=$!
+	QPID=$qpid
 	CONSUMED=0
 	CUR=
 	PHASE=boot
@@ -526,6 +528,7 @@ boot_vm()
 		sleep 0.5
 	done
 	wait "$qpid" 2>/dev/null
+	QPID=
 	pump "$results"
 	if [ "$DONE" = 1 ]; then
 		HOW="done"
@@ -581,6 +584,10 @@ report_dead_vm()
 		fail "VM boot $BOOT" "$what during phase $PHASE"
 	fi
 	console_excerpt "$console"
+	if [ -s "$OUT/qemu-$BOOT.err" ]; then
+		echo "QEMU's stderr (${OUT#"$TOP"/}/qemu-$BOOT.err):" | diag
+		tail -n 10 "$OUT/qemu-$BOOT.err" | diag
+	fi
 }
 
 tap "TAP version 13"
@@ -590,6 +597,16 @@ echo "# testvm: impl=$IMPL kernel=$KVER tests=${#RUN[@]} logs=${OUT#"$TOP"/}" | 
 for t in "${MISSING[@]}"; do
 	fail "$t" "no binary $TEST_DIR/$t"
 done
+
+# A run stopped from outside takes its VM with it.
+QPID=
+stop_vm()
+{
+	[ -z "$QPID" ] || kill -9 "$QPID" 2>/dev/null
+}
+trap stop_vm EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 # Whatever happens, the whole run ends by this time (seconds of $SECONDS).
 TOTAL_TIMEOUT=${TESTVM_TOTAL_TIMEOUT:-$((BOOT_GRACE + (${#RUN[@]} + 2) * (TIMEOUT + GRACE)))}
