@@ -160,9 +160,9 @@ done
 
 # --- Modules -------------------------------------------------------------------
 
-# Fill $1 (the /etc/testvm/modules file of the tree at $2) for the chosen
-# implementation; echo the host files that the initramfs key must cover.
-MODS_KEY=()
+# Put the chosen implementation's modules into the tree at $2 and describe
+# them in $1 (its /etc/testvm/modules): "ROLE PATH" lines, ROLE being pre
+# (a dependency, loaded first), core, amd or intel.
 setup_modules()
 {
 	local list=$1 root=$2 order=$2/../kmod.order m dep path vm deps=()
@@ -201,6 +201,7 @@ setup_modules()
 	done
 }
 
+MODS_KEY=()	# our module files, for the initramfs key
 if [ "$IMPL" = ours ]; then
 	for m in kvm kvm-amd; do
 		[ -f "$MOD_DIR/$m.ko" ] || die "$MOD_DIR/$m.ko not built (make modules)"
@@ -289,9 +290,11 @@ pass()
 
 fail()
 {
+	local why=${2//'#'/'\#'}	# a bare '#' could start a TAP directive
+
 	N=$((N + 1))
 	FAILED=$((FAILED + 1))
-	tap "not ok $N - $IMPL: $1 ($2)"
+	tap "not ok $N - $IMPL: $1 ($why)"
 }
 
 # The last $SHOW_LINES lines of a file as diagnostics, saying what was left out.
