@@ -428,6 +428,8 @@ static void gen_one(struct gen *g, enum iclass c)
 		u8 s = sops[rnd() % 5];
 
 		k = rnd() % 3;
+		if (rnd() % 4 == 0)
+			g->b[g->n++] = 0x67;	/* 32-bit addressing: ECX/ESI/EDI */
 		if (k == 1)
 			g->b[g->n++] = 0xf3;
 		if (k == 2)
