@@ -35,13 +35,26 @@
 
 static_assert(!(SLOT_HIDDEN & SLOT_USER_FLAGS));
 
+/*
+ * A snapshot is one allocation: the header and sorted[nr] (gfn order, the
+ * layout <linux/kvm_memslot.h> shows to readers), followed by a second array of
+ * the same nr slots in (as_id, id) order, which only this file uses.  Both are
+ * searched by bisection; an update copies them with at most a few memcpy()s.
+ */
+static struct kvm_memory_slot **by_id(const struct kvm_memslots *s)
+{
+	return (struct kvm_memory_slot **)&s->sorted[s->nr];
+}
+
 static struct kvm_memslots *snapshot_alloc(unsigned int nr)
 {
 	struct kvm_memslots *s;
 
-	s = kvzalloc(struct_size(s, sorted, nr), GFP_KERNEL_ACCOUNT);
-	if (s)
+	s = kvmalloc(struct_size(s, sorted, 2 * (size_t)nr), GFP_KERNEL_ACCOUNT);
+	if (s) {
+		s->generation = 0;
 		s->nr = nr;
+	}
 	return s;
 }
 
@@ -56,6 +69,11 @@ static u64 slot_end(const struct kvm_memory_slot *s)
 	return s->base_gfn + s->npages;
 }
 
+static u32 slot_key(const struct kvm_memory_slot *s)
+{
+	return ((u32)s->as_id << 16) | s->id;
+}
+
 /* Index of the first slot whose end lies above gfn (nr if none). */
 static unsigned int first_ending_above(const struct kvm_memslots *slots, u64 gfn)
 {
@@ -65,6 +83,39 @@ static unsigned int first_ending_above(const struct kvm_memslots *slots, u64 gfn
 		unsigned int mid = lo + (hi - lo) / 2;
 
 		if (slot_end(slots->sorted[mid]) <= gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index of the first slot starting at or above gfn (nr if none). */
+static unsigned int first_starting_from(const struct kvm_memslots *slots, u64 gfn)
+{
+	unsigned int lo = 0, hi = slots->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (slots->sorted[mid]->base_gfn < gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Index in by_id() of the first slot whose key is at least key (nr if none). */
+static unsigned int first_key_from(const struct kvm_memslots *slots, u32 key)
+{
+	struct kvm_memory_slot **ids = by_id(slots);
+	unsigned int lo = 0, hi = slots->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (slot_key(ids[mid]) < key)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -88,14 +139,11 @@ struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm_memslots *slots, u64 gfn)
 
 static struct kvm_memory_slot *slot_by_id(const struct kvm_memslots *slots, u16 as_id, u16 id)
 {
-	unsigned int i;
+	u32 key = ((u32)as_id << 16) | id;
+	unsigned int i = first_key_from(slots, key);
 
-	for (i = 0; i < slots->nr; i++) {
-		struct kvm_memory_slot *s = slots->sorted[i];
-
-		if (s->id == id && s->as_id == as_id)
-			return s;
-	}
+	if (i < slots->nr && slot_key(by_id(slots)[i]) == key)
+		return by_id(slots)[i];
 	return NULL;
 }
 
@@ -117,35 +165,112 @@ static bool range_taken(const struct kvm_memslots *slots, u64 start, u64 end,
 }
 
 /*
- * Copy cur into dst leaving out drop (if any) and adding add (if any) at its
- * place in gfn order.  dst->nr must already be the resulting count.
+ * dst[0, to - from) = L[from, to), where L is src with the entry at index drop
+ * left out (L is src itself when drop is past the end).
+ */
+static void copy_skipping(struct kvm_memory_slot **dst, struct kvm_memory_slot *const *src,
+			  unsigned int drop, unsigned int from, unsigned int to)
+{
+	if (from < drop) {
+		unsigned int k = min(to, drop) - from;
+
+		memcpy(dst, src + from, k * sizeof(*dst));
+		dst += k;
+		from += k;
+	}
+	if (from < to)
+		memcpy(dst, src + from + 1, (to - from) * sizeof(*dst));
+}
+
+/*
+ * dst = src[0, n) with the entry at index drop left out (none if drop >= n)
+ * and add, if not NULL, inserted so that it lands at index add_at.
+ */
+static void array_edit(struct kvm_memory_slot **dst, struct kvm_memory_slot *const *src,
+		       unsigned int n, unsigned int drop, struct kvm_memory_slot *add,
+		       unsigned int add_at)
+{
+	unsigned int m = drop < n ? n - 1 : n;
+
+	if (!add)
+		add_at = m;
+	copy_skipping(dst, src, drop, 0, add_at);
+	if (add)
+		dst[add_at] = add;
+	copy_skipping(dst + add_at + !!add, src, drop, add_at, m);
+}
+
+/*
+ * Fill dst from cur, leaving out drop (if any) and adding add (if any) at its
+ * place in both orders.  dst->nr must already be the resulting count.
  */
 static void snapshot_fill(struct kvm_memslots *dst, const struct kvm_memslots *cur,
 			  const struct kvm_memory_slot *drop, struct kvm_memory_slot *add)
 {
-	unsigned int i, j = 0;
+	unsigned int n = cur->nr, gfn_drop = n, id_drop = n, gfn_at = 0, id_at = 0;
 
-	for (i = 0; i < cur->nr; i++) {
-		struct kvm_memory_slot *s = cur->sorted[i];
-
-		if (s == drop)
-			continue;
-		if (add && add->base_gfn < s->base_gfn) {
-			dst->sorted[j++] = add;
-			add = NULL;
-		}
-		dst->sorted[j++] = s;
+	if (drop) {
+		gfn_drop = first_starting_from(cur, drop->base_gfn);
+		id_drop = first_key_from(cur, slot_key(drop));
+		WARN_ON_ONCE(cur->sorted[gfn_drop] != drop || by_id(cur)[id_drop] != drop);
 	}
-	if (add)
-		dst->sorted[j++] = add;
-	WARN_ON_ONCE(j != dst->nr);
+	if (add) {
+		gfn_at = first_starting_from(cur, add->base_gfn);
+		if (gfn_drop < gfn_at)
+			gfn_at--;
+		id_at = first_key_from(cur, slot_key(add));
+		if (id_drop < id_at)
+			id_at--;
+	}
+	WARN_ON_ONCE(dst->nr != n - !!drop + !!add);
+	array_edit(dst->sorted, cur->sorted, n, gfn_drop, add, gfn_at);
+	array_edit(by_id(dst), by_id(cur), n, id_drop, add, id_at);
 	dst->generation = cur->generation + 1;
 }
 
-static void publish(struct kvm_vm *vm, struct kvm_memslots *snap)
+/*
+ * What an update leaves behind for SRCU readers that may still be looking at
+ * it.  Kept on vm->slots_garbage (newest first) and freed after the next
+ * grace period the writer waits for anyway, or after one of its own once too
+ * much has piled up: synchronize_srcu_expedited() is what makes slot updates
+ * slow, and mixing it with call_srcu() callbacks makes it slower still.
+ */
+struct kvm_slot_garbage {
+	struct kvm_slot_garbage *next;
+	size_t total;			/* bytes held by this entry and all after it */
+	struct kvm_memslots *snap;
+	struct kvm_memory_slot *slot, *hidden;
+	unsigned long *bitmap;
+};
+
+#define SLOT_GARBAGE_MAX_BYTES	(1UL << 20)
+
+/* Free everything queued so far: no reader can still see any of it. */
+static void slot_garbage_free_all(struct kvm_vm *vm)
 {
-	rcu_assign_pointer(vm->slots, snap);
+	struct kvm_slot_garbage *g = vm->slots_garbage, *next;
+
+	for (; g; g = next) {
+		next = g->next;
+		kvfree(g->bitmap);
+		kfree(g->slot);
+		kfree(g->hidden);
+		kvfree(g->snap);
+		kfree(g);
+	}
+	vm->slots_garbage = NULL;
+}
+
+/* Wait for every reader of an unpublished snapshot, then free what they used. */
+static void slots_wait_readers(struct kvm_vm *vm)
+{
 	synchronize_srcu_expedited(&vm->slots_srcu);
+	slot_garbage_free_all(vm);
+}
+
+static size_t snapshot_bytes(const struct kvm_memslots *s)
+{
+	return struct_size(s, sorted, 2 * (size_t)s->nr);
 }
 
 /*
@@ -269,6 +394,7 @@ void kvm_memslots_exit(struct kvm_vm *vm)
 	struct kvm_memslots *slots = rcu_dereference_protected(vm->slots, true);
 	unsigned int i;
 
+	slot_garbage_free_all(vm);
 	if (!slots)
 		return;
 	for (i = 0; i < slots->nr; i++) {
@@ -294,6 +420,7 @@ struct slot_update {
 	struct kvm_memory_slot *hidden;	/* copy of old marked SLOT_HIDDEN (delete, move) */
 	struct kvm_memslots *interim;	/* old replaced by hidden (delete, move) */
 	struct kvm_memslots *final;
+	struct kvm_slot_garbage *garbage;
 	bool fresh_bitmap;		/* new->dirty_bitmap was allocated here */
 };
 
@@ -366,6 +493,7 @@ static void slot_update_free(struct slot_update *u)
 	kfree(u->hidden);
 	kvfree(u->interim);
 	kvfree(u->final);
+	kfree(u->garbage);
 }
 
 static int region_prepare(struct kvm_vm *vm, const struct kvm_memslots *cur,
@@ -411,7 +539,8 @@ static int region_prepare(struct kvm_vm *vm, const struct kvm_memslots *cur,
 	else if (u->change == SLOT_CREATE)
 		nr++;
 	u->final = snapshot_alloc(nr);
-	if (!u->final)
+	u->garbage = kzalloc(sizeof(*u->garbage), GFP_KERNEL_ACCOUNT);
+	if (!u->final || !u->garbage)
 		goto nomem;
 	return 0;
 
@@ -420,28 +549,46 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Publish, drop stale mappings, free what only the old snapshots used.  Cannot fail. */
+/*
+ * Publish, drop stale mappings, queue what only old snapshots use on
+ * vm->slots_garbage.  Cannot fail.  The ioctl waits for readers only where
+ * that is needed (or when the garbage grows too big):
+ *  - deleting or moving a slot: before zapping its range, so that no fault can
+ *    still be building a mapping through it (after the ioctl the VMM may unmap
+ *    the memory, or put another slot at the old address);
+ *  - turning logging on in place: before write-protecting, so that no fault
+ *    still sees the slot without its bitmap and maps a page writable.
+ * A reader still on an older snapshot after the ioctl returns sees the VM as
+ * it was an instant before (a gfn that just got a slot may still look like
+ * MMIO to a fault already under way), and what it uses is freed after it is done.
+ */
 static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct slot_update *u)
 {
 	struct kvm_memory_slot *old = u->old, *new = u->new;
+	struct kvm_slot_garbage *g = u->garbage;
+	bool protect;
 
 	if (u->hidden) {
 		/*
-		 * Step 1: hide the slot.  Once no reader can see the old snapshot,
+		 * Hide the slot first.  Once no reader can see the old snapshot,
 		 * no fault can map through the slot any more; the MMU notifier
 		 * still finds it in the interim snapshot until its mappings are
 		 * gone.
 		 */
 		snapshot_fill(u->interim, cur, old, u->hidden);
-		publish(vm, u->interim);
+		rcu_assign_pointer(vm->slots, u->interim);
+		slots_wait_readers(vm);
 		spin_lock(&vm->mmu_lock);
 		kvm_arch_zap_gfn_range(vm, old->base_gfn, slot_end(old));
 		spin_unlock(&vm->mmu_lock);
+		kvfree(cur);
 		snapshot_fill(u->final, u->interim, u->hidden, new);
+		g->snap = u->interim;
 	} else {
 		snapshot_fill(u->final, cur, old, new);
+		g->snap = cur;
 	}
-	publish(vm, u->final);
+	rcu_assign_pointer(vm->slots, u->final);
 
 	/*
 	 * Logging just turned on for a slot that stays where it was: make its
@@ -450,19 +597,27 @@ static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct sl
 	 * as dirty and KVM_CLEAR_DIRTY_LOG write-protects them as it goes.  A
 	 * created or moved slot has no mappings in its range yet.
 	 */
-	if (u->change == SLOT_FLAGS && u->fresh_bitmap &&
-	    !(vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET)) {
+	protect = u->change == SLOT_FLAGS && u->fresh_bitmap &&
+		  !(vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET);
+	if (protect) {
+		slots_wait_readers(vm);
 		spin_lock(&vm->mmu_lock);
 		kvm_arch_write_protect_gfn_range(vm, new->base_gfn, slot_end(new));
 		spin_unlock(&vm->mmu_lock);
 	}
 
 	if (old && old->dirty_bitmap && (!new || new->dirty_bitmap != old->dirty_bitmap))
-		kvfree(old->dirty_bitmap);
-	kfree(old);
-	kfree(u->hidden);
-	kvfree(u->interim);
-	kvfree(cur);
+		g->bitmap = old->dirty_bitmap;
+	g->slot = old;
+	g->hidden = u->hidden;
+	g->total = sizeof(*g) + 2 * sizeof(*old) + snapshot_bytes(g->snap) +
+		   (g->bitmap ? 2 * dirty_bitmap_bytes(old->npages) : 0);
+	g->next = vm->slots_garbage;
+	if (g->next)
+		g->total += g->next->total;
+	vm->slots_garbage = g;
+	if (g->total > SLOT_GARBAGE_MAX_BYTES)
+		slots_wait_readers(vm);
 }
 
 int kvm_set_user_memory_region(struct kvm_vm *vm, const struct kvm_userspace_memory_region *r)
