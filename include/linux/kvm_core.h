@@ -62,7 +62,7 @@ struct kvm_vm {
 	struct kvm_memslots __rcu *slots; /* readers: SRCU (slots_srcu) */
 	struct srcu_struct slots_srcu;
 	u64 manual_dirty_log_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags; slots_lock */
-	struct kvm_slot_garbage *slots_garbage; /* memslot.c: replaced slots awaiting readers; slots_lock */
+	struct kvm_slot_garbage *slots_garbage;	/* memslot.c: old snapshots; slots_lock */
 
 	spinlock_t mmu_lock;		/* nested page tables, invalidation state */
 	unsigned long mmu_invalidate_seq;	/* bumped at each invalidation end; mmu_lock */

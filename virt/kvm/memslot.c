@@ -516,9 +516,10 @@ static int region_prepare(struct kvm_vm *vm, const struct kvm_memslots *cur,
 			if (old && old->dirty_bitmap) {
 				u->new->dirty_bitmap = old->dirty_bitmap;
 			} else {
-				bool all = vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET;
+				u64 manual = vm->manual_dirty_log_protect;
 
-				u->new->dirty_bitmap = dirty_bitmap_alloc(u->npages, all);
+				u->new->dirty_bitmap = dirty_bitmap_alloc(u->npages,
+						manual & KVM_DIRTY_LOG_INITIALLY_SET);
 				if (!u->new->dirty_bitmap)
 					goto nomem;
 				u->fresh_bitmap = true;

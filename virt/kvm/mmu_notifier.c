@@ -18,6 +18,7 @@
  *   mmu_invalidate_seq          bumped as each one ends
  */
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include "kvm_internal.h"
 
@@ -50,8 +51,9 @@ static void zap_hva_range(struct kvm_vm *vm, unsigned long start, unsigned long 
 
 		if (lo >= hi)
 			continue;
+		/* Every page that [lo, hi) touches, even partly. */
 		kvm_arch_zap_gfn_range(vm, s->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
-				       s->base_gfn + ((hi - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT));
+				       s->base_gfn + (PAGE_ALIGN(hi - s_start) >> PAGE_SHIFT));
 	}
 }
 
