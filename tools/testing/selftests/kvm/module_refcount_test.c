@@ -4,7 +4,8 @@
  * of it fails with EWOULDBLOCK (Linux's "in use" answer) and /dev/kvm and the
  * VM keep working.  Unloading after the last close is checked by the harness.
  *
- * The module name defaults to "kvm_amd"; KVM_TEST_MODULE overrides it.
+ * The vendor module is kvm_amd or kvm_intel, whichever is loaded;
+ * KVM_TEST_MODULE overrides the choice.
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -13,19 +14,21 @@
 
 #include "kvmt.h"
 
-static const char *vendor_module(void)
-{
-	const char *m = getenv("KVM_TEST_MODULE");
-
-	return m && *m ? m : "kvm_amd";
-}
-
 static bool module_loaded(const char *name)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/module/%s", name);
 	return access(path, F_OK) == 0;
+}
+
+static const char *vendor_module(void)
+{
+	const char *m = getenv("KVM_TEST_MODULE");
+
+	if (m && *m)
+		return m;
+	return module_loaded("kvm_intel") && !module_loaded("kvm_amd") ? "kvm_intel" : "kvm_amd";
 }
 
 static void test_unload_while_vm_open(void)

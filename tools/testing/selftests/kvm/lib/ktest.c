@@ -2,10 +2,13 @@
 /*
  * TAP runner and host assertions.  Each case runs in its own child process; the
  * child's exit status carries the verdict back: KSFT_PASS, KSFT_FAIL or KSFT_SKIP.
- * A child killed by a signal counts as a failure and the signal is reported.
+ * A child killed by a signal counts as a failure and the signal is reported; a
+ * child that runs past the time limit is killed and counts as a failure.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ktest.h"
@@ -64,6 +67,49 @@ void kt_skip(const char *fmt, ...)
 	exit(KSFT_SKIP);
 }
 
+/* Seconds a case may run before it is killed; KTEST_TIMEOUT overrides. */
+#define KTEST_DEFAULT_TIMEOUT	60
+
+static int case_timeout(void)
+{
+	const char *t = getenv("KTEST_TIMEOUT");
+	int v = t ? atoi(t) : 0;
+
+	return v > 0 ? v : KTEST_DEFAULT_TIMEOUT;
+}
+
+/*
+ * Wait for the case's child, polling so that a case stuck in KVM_RUN can be
+ * killed.  Returns the pid reaped (or -1 if even SIGKILL did not end it in
+ * five seconds: a task stuck in the kernel; it is then left behind).
+ */
+static pid_t wait_case(pid_t pid, int *status, const char *name)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	long ticks = 0, limit = case_timeout() * 100L;
+	bool killed = false;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r != 0)
+			return r;
+		nanosleep(&tick, NULL);
+		ticks++;
+		if (!killed && ticks >= limit) {
+			kt_diag("case '%s' still running after %d s: killing it", name,
+				case_timeout());
+			kill(pid, SIGKILL);
+			killed = true;
+			ticks = 0;
+			limit = 500;
+		} else if (killed && ticks >= limit) {
+			kt_diag("case '%s' did not die after SIGKILL: left behind", name);
+			return -1;
+		}
+	}
+}
+
 static int run_one(const struct ktest_case *c)
 {
 	int status;
@@ -82,10 +128,8 @@ static int run_one(const struct ktest_case *c)
 		fflush(stdout);
 		_exit(case_failed ? KSFT_FAIL : KSFT_PASS);
 	}
-	if (waitpid(pid, &status, 0) != pid) {
-		kt_diag("waitpid failed: %s", strerror(errno));
+	if (wait_case(pid, &status, c->name) != pid)
 		return KSFT_FAIL;
-	}
 	if (WIFSIGNALED(status)) {
 		kt_diag("case '%s' killed by signal %d (%s)", c->name, WTERMSIG(status),
 			strsignal(WTERMSIG(status)));
