@@ -587,7 +587,8 @@ report_dead_vm()
 		fail "VM boot $BOOT" "$what during phase $PHASE"
 	fi
 	console_excerpt "$console"
-	if [ -s "$OUT/qemu-$BOOT.err" ]; then
+	# (after a hang it only says that we killed it)
+	if [ "$HOW" = crash ] && [ -s "$OUT/qemu-$BOOT.err" ]; then
 		echo "QEMU's stderr (${OUT#"$TOP"/}/qemu-$BOOT.err):" | diag
 		tail -n 10 "$OUT/qemu-$BOOT.err" | diag
 	fi
