@@ -33,7 +33,7 @@
 struct state {
 	u64 gpr[16];
 	u64 flags;
-	u8 xmm[16][16];
+	u8 xmm[16][32];		/* YMM when the CPU has AVX, else XMM */
 };
 
 /* Layout of the data page next to the code. */
@@ -95,9 +95,23 @@ static void mov_riprel(struct enc *e, u8 opc, unsigned int r, void *target)
 	e32(e, (u32)((u8 *)target - (e->p + e->n + 4)));
 }
 
-/* movdqu xmm, [rip+t] (load 6f) or [rip+t], xmm (store 7f). */
+static bool have_avx;
+static unsigned int vec_bytes = 16;
+
+/*
+ * movdqu xmm, [rip+t] (load 6f) or [rip+t], xmm (store 7f); with AVX the VEX.256 form
+ * (vmovdqu ymm) so that the upper halves are loaded and compared too.
+ */
 static void movdqu_riprel(struct enc *e, u8 opc, unsigned int x, void *target)
 {
+	if (have_avx) {
+		eb(e, 0xc5);
+		eb(e, (x >= 8 ? 0x00 : 0x80) | 0x7e);	/* R, vvvv=1111, L=1, pp=F3 */
+		eb(e, opc);
+		eb(e, 0x05 | ((x & 7) << 3));
+		e32(e, (u32)((u8 *)target - (e->p + e->n + 4)));
+		return;
+	}
 	eb(e, 0xf3);
 	if (x >= 8)
 		eb(e, 0x44);
@@ -150,13 +164,13 @@ static void build_runner(const u8 *insn, unsigned int len)
 
 enum iclass {
 	C_ALU, C_ALU_IMM, C_UNARY, C_TEST, C_MOV, C_MOV_IMM, C_MOVX, C_XCHG, C_CMPXCHG,
-	C_BT, C_BT_IMM, C_SETCC, C_PUSHPOP, C_STRING, C_MOVNTI, C_SSE, C_NR
+	C_BT, C_BT_IMM, C_SETCC, C_PUSHPOP, C_STRING, C_MOVNTI, C_SSE, C_AVX, C_NR
 };
 
 static const char *const class_name[C_NR] = {
 	"ALU r/m,r", "ALU imm", "INC/DEC/NEG/NOT", "TEST", "MOV", "MOV imm/moffs",
 	"MOVZX/MOVSX/MOVSXD", "XCHG", "CMPXCHG", "BT/BTS/BTR/BTC r", "BT* imm", "SETcc",
-	"PUSH/POP m", "string ops", "MOVNTI", "SSE moves",
+	"PUSH/POP m", "string ops", "MOVNTI", "SSE moves", "AVX (VEX) moves",
 };
 
 struct gen {
@@ -277,6 +291,71 @@ static void emit_imm(struct gen *g, unsigned int size)
 static bool reg_ok(unsigned int osz, unsigned int r)
 {
 	return r != 4 || osz == 1;
+}
+
+/*
+ * SSE moves (legacy encoding) or their VEX forms (128 and 256 bits).  Aligned forms get
+ * addresses aligned to the access size.
+ */
+static void gen_vec(struct gen *g, bool vex)
+{
+	static const u8 forms[][2] = {
+		{ 0x00, 0x10 }, { 0x00, 0x11 }, { 0x66, 0x10 }, { 0x66, 0x11 },
+		{ 0x00, 0x28 }, { 0x00, 0x29 }, { 0x66, 0x6f }, { 0x66, 0x7f },
+		{ 0xf3, 0x6f }, { 0xf3, 0x7f }, { 0x66, 0x6e }, { 0x66, 0x7e },
+		{ 0xf3, 0x7e }, { 0x66, 0xd6 }, { 0x66, 0xe7 }, { 0x00, 0x2b },
+	};
+	unsigned int f = rnd() % PURE_ARRAY_SIZE(forms);
+	u8 pfx = forms[f][0], opc = forms[f][1];
+	bool gpr_rm = (opc == 0x6e || opc == 0x7e) && pfx == 0x66;
+	bool narrow = gpr_rm || opc == 0xd6 || opc == 0x7e;
+	bool aligned = opc == 0x28 || opc == 0x29 || opc == 0xe7 || opc == 0x2b ||
+		       (pfx == 0x66 && (opc & 0xef) == 0x6f);
+	bool mem = rnd() % 3 != 0 || opc == 0xe7 || opc == 0x2b;
+	unsigned int reg = rnd() % 16, rmreg = gpr_rm ? pick_reg() : rnd() % 16;
+	unsigned int base = 0, l = 0;
+	u64 amask;
+	struct gen sub = *g;
+	bool w = gpr_rm && (rnd() & 1);
+	u8 rex;
+
+	if (vex && !narrow)
+		l = rnd() & 1;
+	amask = l ? 31 : 15;
+	sub.n = 0;
+	rex = emit_modrm(&sub, reg, mem, rmreg, &base);
+	g->st = sub.st;
+	if (mem && aligned) {
+		g->st.gpr[base] &= ~amask;
+		/* keep the displacement a multiple of the alignment, the index scale 1 */
+		if ((sub.b[0] >> 6) == 1)
+			sub.b[sub.n - 1] &= (u8)~amask;
+		else
+			sub.b[sub.n - 4] &= (u8)~amask;
+		if ((sub.b[0] & 7) == 4 && sub.b[1] != 0x24) {
+			sub.b[1] &= 0x3f;
+			g->st.gpr[((sub.b[1] >> 3) & 7) | (rex & 2 ? 8 : 0)] &= ~amask;
+		}
+	}
+	if (vex) {
+		u8 pp = pfx == 0x66 ? 1 : pfx == 0xf3 ? 2 : 0;
+
+		g->b[g->n++] = 0xc4;
+		g->b[g->n++] = (rex & 4 ? 0 : 0x80) | (rex & 2 ? 0 : 0x40) |
+			       (rex & 1 ? 0 : 0x20) | 1;	/* ~R ~X ~B, map 0F */
+		g->b[g->n++] = (w ? 0x80 : 0) | 0x78 | (l << 2) | pp;
+	} else {
+		if (pfx)
+			g->b[g->n++] = pfx;
+		if (w)
+			rex |= 8;
+		if (rex)
+			g->b[g->n++] = 0x40 | rex;
+		g->b[g->n++] = 0x0f;
+	}
+	g->b[g->n++] = opc;
+	memcpy(g->b + g->n, sub.b, sub.n);
+	g->n += sub.n;
 }
 
 static void gen_one(struct gen *g, enum iclass c)
@@ -456,56 +535,12 @@ static void gen_one(struct gen *g, enum iclass c)
 		op[1] = 0xc3;
 		emit_op(g, (rnd() & 1) ? 8 : 4, op, 2, reg, true, 0, false, 0);
 		break;
-	case C_SSE: {
-		static const u8 forms[][2] = {
-			{ 0x00, 0x10 }, { 0x00, 0x11 }, { 0x66, 0x10 }, { 0x66, 0x11 },
-			{ 0x00, 0x28 }, { 0x00, 0x29 }, { 0x66, 0x6f }, { 0x66, 0x7f },
-			{ 0xf3, 0x6f }, { 0xf3, 0x7f }, { 0x66, 0x6e }, { 0x66, 0x7e },
-			{ 0xf3, 0x7e }, { 0x66, 0xd6 }, { 0x66, 0xe7 }, { 0x00, 0x2b },
-		};
-		unsigned int f = rnd() % PURE_ARRAY_SIZE(forms);
-		bool gpr_rm = forms[f][1] == 0x6e || forms[f][1] == 0x7e;
-		bool aligned = forms[f][1] == 0x28 || forms[f][1] == 0x29 ||
-			       forms[f][1] == 0xe7 || forms[f][1] == 0x2b ||
-			       (forms[f][0] == 0x66 && (forms[f][1] & 0xef) == 0x6f);
-		unsigned int base = 0;
-		u8 rex;
-		struct gen sub = *g;
-
-		if (forms[f][1] == 0x7e && forms[f][0] == 0xf3)
-			gpr_rm = false;
-		if (forms[f][1] == 0xe7 || forms[f][1] == 0x2b)
-			mem = true;
-		reg = rnd() % 16;
-		rmreg = gpr_rm ? pick_reg() : rnd() % 16;
-		sub.n = 0;
-		rex = emit_modrm(&sub, reg, mem, rmreg, &base);
-		g->st = sub.st;
-		if (mem && aligned)
-			g->st.gpr[base] &= ~15ull;
-		if (mem && aligned && sub.b[0] >> 6) {
-			/* keep the displacement a multiple of 16 */
-			if ((sub.b[0] >> 6) == 1)
-				sub.b[sub.n - 1] &= 0xf0;
-			else
-				sub.b[sub.n - 4] &= 0xf0;
-		}
-		if (mem && aligned && (sub.b[0] & 7) == 4 && sub.b[1] != 0x24)
-			sub.b[1] &= 0x3f;		/* index scale 1 */
-		if (mem && aligned && (sub.b[0] & 7) == 4 && sub.b[1] != 0x24)
-			g->st.gpr[((sub.b[1] >> 3) & 7) | (rex & 2 ? 8 : 0)] &= ~15ull;
-		if (forms[f][0])
-			g->b[g->n++] = forms[f][0];
-		if (gpr_rm && (rnd() & 1))
-			rex |= 8;
-		if (rex)
-			g->b[g->n++] = 0x40 | rex;
-		g->b[g->n++] = 0x0f;
-		g->b[g->n++] = forms[f][1];
-		memcpy(g->b + g->n, sub.b, sub.n);
-		g->n += sub.n;
+	case C_SSE:
+		gen_vec(g, false);
 		break;
-	}
+	case C_AVX:
+		gen_vec(g, true);
+		break;
 	default:
 		break;
 	}
@@ -532,7 +567,7 @@ static enum emu_status run_emulated(const struct gen *g)
 	for (i = 0; i < 16; i++)
 		vcpu.gpr[i] = g->st.gpr[i];
 	for (i = 0; i < 16; i++)
-		memcpy(vcpu.vec[i], g->st.xmm[i], 16);
+		memcpy(vcpu.vec[i], g->st.xmm[i], 32);
 	vcpu.rflags = g->st.flags;
 	vcpu.rip = 0x1000;
 	return tv_run(&vcpu, g->b, g->n, NULL);
@@ -575,8 +610,8 @@ static unsigned int compare(const struct gen *g, enum emu_status st, char *why)
 		return 1;
 	}
 	for (i = 0; i < 16; i++)
-		if (memcmp(vcpu.vec[i], area->out.xmm[i], 16)) {
-			sprintf(why, "xmm%u differs", i);
+		if (memcmp(vcpu.vec[i], area->out.xmm[i], vec_bytes)) {
+			sprintf(why, "vector register %u differs", i);
 			return 1;
 		}
 	for (i = 0; i < BUF_SIZE; i++)
@@ -600,6 +635,10 @@ static void random_state(struct gen *g)
 
 		memcpy(g->st.xmm[i], &a, 8);
 		memcpy(g->st.xmm[i] + 8, &b, 8);
+		a = rnd();
+		b = rnd();
+		memcpy(g->st.xmm[i] + 16, &a, 8);
+		memcpy(g->st.xmm[i] + 24, &b, 8);
 	}
 	g->st.flags = 0x202 | (rnd() & FL_ARITH);
 	for (i = 0x1000; i < 0x4000; i += 8) {
@@ -626,8 +665,14 @@ int main(int argc, char **argv)
 		return ut_done();
 	}
 	area = (struct native_area *)(code + 4096);
+	have_avx = __builtin_cpu_supports("avx");
+	vec_bytes = have_avx ? 32 : 16;
 
 	for (c = 0; c < C_NR; c++) {
+		if (c == C_AVX && !have_avx) {
+			UT_CHECK(1, "# SKIP AVX moves: this CPU has no AVX");
+			continue;
+		}
 		fails = 0;
 		shown = 0;
 		for (i = 0; i < per_class; i++) {
