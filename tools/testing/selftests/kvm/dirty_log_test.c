@@ -165,6 +165,19 @@ static void test_manual_protect(void)
 	if (!(caps & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
 		KT_SKIP("KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 not supported");
 	dirty_vm_create(&d, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE);
+	/* KVM_ENABLE_CAP refuses nonzero flags and unknown capability bits. */
+	{
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+			.flags = 1,
+			.args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE },
+		};
+
+		KT_ASSERT_ERRNO(ioctl(d.vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+		cap.flags = 0;
+		cap.args[0] = 1ull << 40;
+		KT_ASSERT_ERRNO(ioctl(d.vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+	}
 	dirty_round(&d, w1, 4, NULL, 0);
 	get_log(&d, bitmap);
 	expect_bits(bitmap, w1, 4, "manual round 1");

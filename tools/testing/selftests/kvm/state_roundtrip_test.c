@@ -233,6 +233,10 @@ static void test_xcrs(void)
 	x.xcrs[0].value = XFEATURE_X87 | XFEATURE_SSE;
 	x.nr_xcrs = KVM_MAX_XCRS + 1;
 	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_SET_XCRS, &x), EINVAL);
+	/* Nonzero flags. */
+	x.nr_xcrs = 1;
+	x.flags = 1;
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_SET_XCRS, &x), EINVAL);
 	KT_ASSERT_OK(ioctl(v->fd, KVM_GET_XCRS, &x));
 	KT_ASSERT(x.xcrs[0].value == (XFEATURE_X87 | XFEATURE_SSE),
 		  "a refused KVM_SET_XCRS changed XCR0 to 0x%llx",
