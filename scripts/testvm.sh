@@ -358,7 +358,11 @@ test_result()
 		reason="${reason:+$reason; }kernel warning: $warn"
 	fi
 	if [ -z "$reason" ] && [ "$rc" = 4 ]; then
-		skip=$(grep -o '# *SKIP.*' "$out" 2>/dev/null | tail -n 1 | sed 's/^# *SKIP *//')
+		# "# SKIP why" (kselftest), else "# skip reason: why" (our ktest)
+		skip=$(grep -o '# *SKIP .*[^ ].*' "$out" 2>/dev/null | tail -n 1 |
+			sed 's/^# *SKIP *//')
+		[ -n "$skip" ] || skip=$(grep -o 'skip reason: .*' "$out" 2>/dev/null |
+			tail -n 1 | sed 's/^skip reason: *//')
 		pass "$name" "${skip:-exit status 4}"
 	elif [ -z "$reason" ]; then
 		pass "$name"
