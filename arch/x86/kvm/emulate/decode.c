@@ -347,6 +347,10 @@ static u8 opcode_shape(const struct emu_insn *insn, bool mode64)
 			return IMM_NONE;
 		return shape_map0[insn->opcode];
 	case 1:
+		/* 66/F2 0F 78: AMD EXTRQ/INSERTQ with two imm8 (plain 0F 78 is VMREAD). */
+		if (insn->opcode == 0x78 &&
+		    (insn->simd_prefix == 0x66 || insn->simd_prefix == 0xf2))
+			return SH_M | IMM_W;
 		return shape_map1[insn->opcode];
 	case 2:
 		return SH_M;
