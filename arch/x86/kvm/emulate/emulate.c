@@ -358,6 +358,15 @@ int emu_mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsign
 /* -------------------------------------------------------------------------------------- */
 /* Port I/O and its permission checks (SDM vol. 1, 19.5: I/O privilege level, bitmap) */
 
+/*
+ * 32/64-bit TSS (SDM vol. 3, 8.2.1 and 8.7): the 16-bit I/O map base lives at offset
+ * 0x66; a TSS needs a limit of at least 0x67.  Types 9 (available) and 11 (busy).
+ */
+#define TSS_IOMAP_BASE		0x66
+#define TSS_MIN_LIMIT		0x67
+#define TSS_TYPE_AVAIL		9
+#define TSS_TYPE_BUSY		11
+
 int emu_io_allowed(struct emu_ctxt *ctxt, u16 port, unsigned int size)
 {
 	unsigned int iopl = (ctxt->rflags & EMU_FL_IOPL) >> 12;
@@ -372,9 +381,10 @@ int emu_io_allowed(struct emu_ctxt *ctxt, u16 port, unsigned int size)
 		return X_OK;
 	ctxt->ops->get_seg(ctxt, EMU_TR, &tr);
 	/* Only a present 32/64-bit TSS (type 9 or 11) has a bitmap. */
-	if (!tr.present || tr.s || (tr.type != 9 && tr.type != 11) || tr.limit < 0x67)
+	if (!tr.present || tr.s || (tr.type != TSS_TYPE_AVAIL && tr.type != TSS_TYPE_BUSY) ||
+	    tr.limit < TSS_MIN_LIMIT)
 		return emu_fault(ctxt, EMU_EXC_GP, true, 0);
-	if (translate(ctxt, tr.base + 0x66, EMU_ACC_IMPLICIT, &gpa) ||
+	if (translate(ctxt, tr.base + TSS_IOMAP_BASE, EMU_ACC_IMPLICIT, &gpa) ||
 	    ctxt->ops->read_phys(ctxt, gpa, &base, 2) != EMU_MEM_OK)
 		return ctxt->fault.vector ? X_FAULT : X_UNH;
 	off = (u32)base + port / 8;

@@ -33,6 +33,9 @@ static const struct emu_opdesc map0[256] = {
 	ALU_ROW(0x28, ALU_SUB, 0),
 	ALU_ROW(0x30, ALU_XOR, 0),
 	ALU_ROW(0x38, ALU_CMP, R_ONLY),
+	/* 40-4F are REX in 64-bit mode and never looked up there. */
+	[0x40 ... 0x47] = OP(OPK_OPREG, OPK_NONE, SZ_V, SZ_NONE, 0, ALU_INC, emu_h_unary),
+	[0x48 ... 0x4f] = OP(OPK_OPREG, OPK_NONE, SZ_V, SZ_NONE, 0, ALU_DEC, emu_h_unary),
 	[0x50 ... 0x57] = OP(OPK_NONE, OPK_OPREG, SZ_NONE, SZ_STK, R_ONLY, 0, emu_h_push),
 	[0x58 ... 0x5f] = OP(OPK_OPREG, OPK_NONE, SZ_STK, SZ_NONE, W_ONLY, 0, emu_h_pop),
 	[0x63] = OP(OPK_REG, OPK_RM, SZ_V, SZ_Z, W_ONLY | OF_ONLY64, 1, emu_h_movsx),
