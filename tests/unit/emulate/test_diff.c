@@ -258,6 +258,11 @@ static void emit_op(struct gen *g, unsigned int osz, const u8 *opc, unsigned int
 		g->b[g->n++] = pfx;
 	if (osz == 2)
 		g->b[g->n++] = 0x66;
+	if (mem && rnd() % 4 == 0) {
+		/* 32-bit addressing: the upper half of the base must not count */
+		g->b[g->n++] = 0x67;
+		g->st.gpr[base] |= rnd() << 32;
+	}
 	if (osz == 8)
 		rex |= 8;
 	/* Byte operations on SPL..DIL or R8B+ need REX; AH..BH need none. */
