@@ -139,7 +139,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (hdr[1] & 64)
 		v.cr0 |= 1u << 18;			/* AM */
 	v.rflags = 2 | (hdr[2] & 0xd5) | ((u64)(hdr[3] & 0x3f) << 10);	/* DF, OF, IOPL */
-	v.rflags &= ~(1ull << 17);			/* VM86 is not modelled here */
+	v.rflags &= ~(1ull << 17);
+	if ((hdr[3] & 0x40) && ((hdr[0] & 3) == 1 || (hdr[0] & 3) == 2))
+		v.rflags |= 1ull << 17;			/* virtual-8086 mode */
 	if (hdr[1] & 128)
 		v.rflags |= 1u << 18;			/* AC */
 	v.ctxt.rep_budget = hdr[4] % 64 + 1;

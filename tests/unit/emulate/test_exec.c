@@ -574,9 +574,41 @@ static void misc(void)
 	UT_CHECK(v.ctxt.insn.len == 1, "real mode: 40 is one byte (inc ax, not REX)");
 }
 
+/* Virtual-8086 mode: real-mode addressing at CPL 3; port I/O always consults the bitmap. */
+static void vm86(void)
+{
+	struct tv_vcpu v;
+	enum emu_status st;
+
+	setup(&v, 16);
+	v.rflags |= (1ull << 17) | (3ull << 12);	/* VM, IOPL 3 */
+	v.seg[EMU_DS].base = 0x1000;
+	v.seg[EMU_DS].selector = 0x100;
+	v.gpr[EMU_RBX] = 0x20;
+	wr(0x1020, 0xbeef, 2);
+	st = run(&v, "8b 07", NULL);
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RAX] == 0xbeef && v.ctxt.mode == EMU_MODE_VM86 &&
+		 v.ctxt.cpl == 3, "vm86: mov ax, [bx] at DS base");
+	v.gpr[EMU_RAX] = 0x2000;
+	st = run(&v, "8e d8", NULL);
+	UT_CHECK(st == EMU_DONE && v.seg[EMU_DS].base == 0x20000 && v.seg[EMU_DS].dpl == 3,
+		 "vm86: mov ds, ax");
+	v.seg[EMU_TR].base = 0x8000;
+	v.seg[EMU_TR].limit = 0x68 + 8192;
+	wr(0x8066, 0x68, 2);
+	memset(ram + 0x8068, 0xff, 8192);
+	st = run(&v, "e4 60", NULL);
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_GP,
+		 "vm86: IOPL 3 does not bypass the I/O bitmap");
+	ram[0x8068 + 0x60 / 8] = 0;
+	st = run(&v, "e4 60", NULL);
+	UT_CHECK(st == EMU_DONE, "vm86: port allowed by the bitmap");
+}
+
 int main(void)
 {
 	table();
+	vm86();
 	mmio();
 	ports();
 	faults();
