@@ -106,25 +106,34 @@ struct cursor {
 	unsigned int avail;
 };
 
+/* Fetch more bytes from CS:RIP, up to the end of the page or of the 15-byte window. */
+static int refill(struct cursor *c)
+{
+	u64 ip = c->ctxt->rip + c->pos;
+	unsigned int n = 4096 - (unsigned int)(ip & 4095);
+	int r;
+
+	if (!c->fetch)
+		return X_UNH;	/* the caller's bytes end inside the instruction */
+	if (n > MAX_INSN_LEN - c->pos)
+		n = MAX_INSN_LEN - c->pos;
+	r = emu_fetch_bytes(c->ctxt, ip, c->insn->bytes + c->pos, n);
+	if (r)
+		return r;
+	c->avail = c->pos + n;
+	return X_OK;
+}
+
 static int next_byte(struct cursor *c, u8 *out)
 {
+	int r;
+
 	if (c->pos >= MAX_INSN_LEN)
 		return emu_fault(c->ctxt, EMU_EXC_GP, true, 0);
 	if (c->pos >= c->avail) {
-		if (!c->fetch)
-			return X_UNH;	/* the caller's bytes end inside the instruction */
-		{
-			u64 ip = c->ctxt->rip + c->pos;
-			unsigned int n = 4096 - (unsigned int)(ip & 4095);
-			int r;
-
-			if (n > MAX_INSN_LEN - c->pos)
-				n = MAX_INSN_LEN - c->pos;
-			r = emu_fetch_bytes(c->ctxt, ip, c->insn->bytes + c->pos, n);
-			if (r)
-				return r;
-			c->avail = c->pos + n;
-		}
+		r = refill(c);
+		if (r)
+			return r;
 	}
 	*out = c->insn->bytes[c->pos++];
 	return X_OK;

@@ -205,7 +205,7 @@ struct emu_insn {
 	u64 imm;		/* sign-extended where the encoding says so */
 	u16 imm2;		/* second immediate (ENTER, far pointers) */
 	bool vex;		/* VEX-encoded */
-	bool evex;		/* EVEX-encoded (recognised, never emulated) */
+	bool evex;		/* EVEX- or XOP-encoded (recognised, never emulated) */
 	u8 vex_l;		/* 0: 128 bits, 1: 256 bits */
 	u8 vex_vvvv;
 	bool vex_w;
