@@ -43,9 +43,8 @@ enum emu_x {
 
 /* Kinds of queued/cached pieces. */
 enum emu_piece_kind {
-	PIECE_RAM,
-	PIECE_MMIO,
-	PIECE_PIO,
+	PIECE_MEM,	/* guest-physical: RAM or device, decided by read_phys/write_phys */
+	PIECE_PIO,	/* port */
 };
 
 /* Operand kinds of an opcode description. */

@@ -258,8 +258,7 @@ static int queue_write(struct emu_ctxt *ctxt, u8 kind, u64 addr, const u8 *buf,
  * Access size bytes at linear address la: split at page boundaries (which also splits at
  * memory-slot boundaries) and, for device memory, into pieces of at most 8 bytes.
  */
-static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int size, int acc,
-			 unsigned int extra_access)
+static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int size, int acc)
 {
 	unsigned int done = 0, chunk, n, piece;
 	u64 gpa[2];
@@ -275,9 +274,10 @@ static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int si
 			chunk = size - done;
 		if (nchunks >= 2)
 			return X_UNH;
-		r = translate(ctxt, a, access_bits(ctxt, acc) | extra_access, &gpa[nchunks]);
+		r = translate(ctxt, a, access_bits(ctxt, acc), &gpa[nchunks]);
 		if (r) {
-			ctxt->fault.cr2 = a;
+			if (ctxt->fault.vector == EMU_EXC_PF)
+				ctxt->fault.cr2 = a;
 			return r;
 		}
 		nchunks++;
@@ -293,7 +293,7 @@ static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int si
 		if (acc == ACC_WRITE) {
 			for (n = 0; n < chunk; n += piece) {
 				piece = chunk - n > 8 ? 8 : chunk - n;
-				r = queue_write(ctxt, PIECE_MMIO, gpa[i] + n, buf + done + n,
+				r = queue_write(ctxt, PIECE_MEM, gpa[i] + n, buf + done + n,
 						piece);
 				if (r)
 					return r;
@@ -303,7 +303,7 @@ static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int si
 				return X_UNH;	/* executing from device memory */
 			for (n = 0; n < chunk; n += piece) {
 				piece = chunk - n > 8 ? 8 : chunk - n;
-				r = device_read(ctxt, PIECE_MMIO, gpa[i] + n, buf + done + n,
+				r = device_read(ctxt, PIECE_MEM, gpa[i] + n, buf + done + n,
 						piece);
 				if (r)
 					return r;
@@ -324,7 +324,7 @@ int emu_fetch_bytes(struct emu_ctxt *ctxt, u64 offset, u8 *buf, unsigned int len
 	r = linearize(ctxt, EMU_CS, offset, len, ACC_FETCH, &la);
 	if (r)
 		return r;
-	return access_linear(ctxt, la, buf, len, ACC_FETCH, 0);
+	return access_linear(ctxt, la, buf, len, ACC_FETCH);
 }
 
 int emu_mem_read(struct emu_ctxt *ctxt, u8 seg, u64 ea, void *buf, unsigned int size,
@@ -337,7 +337,7 @@ int emu_mem_read(struct emu_ctxt *ctxt, u8 seg, u64 ea, void *buf, unsigned int 
 	if (!r)
 		r = check_align(ctxt, la, size, align_gp);
 	if (!r)
-		r = access_linear(ctxt, la, buf, size, ACC_READ, 0);
+		r = access_linear(ctxt, la, buf, size, ACC_READ);
 	return r;
 }
 
@@ -351,7 +351,7 @@ int emu_mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsign
 	if (!r)
 		r = check_align(ctxt, la, size, align_gp);
 	if (!r)
-		r = access_linear(ctxt, la, (u8 *)buf, size, ACC_WRITE, 0);
+		r = access_linear(ctxt, la, (u8 *)buf, size, ACC_WRITE);
 	return r;
 }
 
@@ -859,7 +859,7 @@ void emu_complete_read(struct emu_ctxt *ctxt, const void *data, unsigned int len
 	if (!ctxt->read_pending || len != ctxt->exit.len || ctxt->rcache_len >= EMU_MAX_PIECES)
 		return;
 	p = &ctxt->rcache[ctxt->rcache_len++];
-	p->kind = ctxt->exit.pio ? PIECE_PIO : PIECE_MMIO;
+	p->kind = ctxt->exit.pio ? PIECE_PIO : PIECE_MEM;
 	p->addr = ctxt->exit.addr;
 	p->len = len;
 	memcpy(p->data, data, len);
