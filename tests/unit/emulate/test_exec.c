@@ -605,9 +605,48 @@ static void vm86(void)
 	UT_CHECK(st == EMU_DONE, "vm86: port allowed by the bitmap");
 }
 
+/* LOCK'd read-modify-write on RAM goes through cmpxchg_phys; a lost race re-executes. */
+static void locked(void)
+{
+	struct tv_vcpu v;
+	enum emu_status st;
+
+	setup(&v, 64);
+	v.gpr[EMU_RBX] = 0x1000;
+	wr(0x1000, 5, 8);
+	st = run(&v, "f0 48 83 03 01", NULL);			/* lock add qword [rbx], 1 */
+	UT_CHECK(st == EMU_DONE && rd(0x1000, 8) == 6 && v.ncmpxchg == 1,
+		 "lock add uses cmpxchg_phys once");
+	v.rip = 0x100;
+	v.race_pending = true;
+	v.race_addr = 0x1000;
+	v.race_val = 100;
+	st = run(&v, "f0 48 83 03 01", NULL);
+	UT_CHECK(st == EMU_DONE && rd(0x1000, 8) == 101 && v.ncmpxchg == 3 && v.rip == 0x105,
+		 "lost race: instruction re-executed on the new value (%llu)",
+		 (unsigned long long)rd(0x1000, 8));
+	v.race_pending = true;
+	v.race_val = 7;
+	v.gpr[EMU_RAX] = 1;
+	st = run(&v, "48 87 03", NULL);				/* xchg [rbx], rax */
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RAX] == 7 && rd(0x1000, 8) == 1,
+		 "xchg is locked without a prefix: sees the racing store");
+	v.ncmpxchg = 0;
+	st = run(&v, "48 83 03 01", NULL);			/* add without LOCK */
+	UT_CHECK(st == EMU_DONE && v.ncmpxchg == 0, "no LOCK: plain write");
+	v.gpr[EMU_RCX] = 3;
+	st = run(&v, "f0 48 0f ab 0b", NULL);			/* lock bts [rbx], rcx */
+	UT_CHECK(st == EMU_DONE && v.ncmpxchg == 1 && (rd(0x1000, 8) & 8),
+		 "lock bts goes through cmpxchg_phys");
+	v.gpr[EMU_RBX] = 0xffc;
+	st = run(&v, "f0 48 83 03 01", NULL);			/* split lock across pages */
+	UT_CHECK(st == EMU_DONE && v.ncmpxchg == 1, "split locked access: written plainly");
+}
+
 int main(void)
 {
 	table();
+	locked();
 	vm86();
 	mmio();
 	ports();

@@ -77,6 +77,27 @@ static int write_phys(struct emu_ctxt *c, u64 gpa, const void *buf, unsigned int
 	return EMU_MEM_OK;
 }
 
+static int cmpxchg_phys(struct emu_ctxt *c, u64 gpa, const void *old, const void *new,
+			unsigned int len)
+{
+	struct tv_vcpu *v = V(c);
+	u8 *p;
+
+	if (!in_ram(v, gpa, len))
+		return EMU_MEM_MMIO;
+	v->ncmpxchg++;
+	if (v->race_pending && in_ram(v, v->race_addr, 8)) {
+		/* another vCPU stores just before our compare */
+		memcpy(v->ram + (v->race_addr - v->ram_base), &v->race_val, 8);
+		v->race_pending = false;
+	}
+	p = v->ram + (gpa - v->ram_base);
+	if (memcmp(p, old, len))
+		return EMU_MEM_CHANGED;
+	memcpy(p, new, len);
+	return EMU_MEM_OK;
+}
+
 static void log_access(struct tv_vcpu *v, bool pio, bool write, u64 addr, const void *d,
 		       unsigned int len)
 {
@@ -183,7 +204,7 @@ const struct emu_ops tv_ops = {
 	.get_seg = get_seg, .set_seg = set_seg,
 	.get_cr = get_cr, .get_efer = get_efer, .get_cpl = get_cpl,
 	.translate = translate,
-	.read_phys = read_phys, .write_phys = write_phys,
+	.read_phys = read_phys, .write_phys = write_phys, .cmpxchg_phys = cmpxchg_phys,
 	.mmio_read = mmio_read, .mmio_write = mmio_write,
 	.pio_in = pio_in, .pio_out = pio_out,
 	.get_vec = get_vec, .set_vec = set_vec,

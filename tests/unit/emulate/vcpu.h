@@ -44,6 +44,11 @@ struct tv_vcpu {
 	int (*xlate)(struct tv_vcpu *v, u64 la, unsigned int acc, u64 *gpa, struct emu_fault *f);
 	u64 xlate_fault_at;	/* identity mode: translating this page raises #PF (0: none) */
 
+	/* cmpxchg_phys: calls, and a racing store done once before the next compare. */
+	unsigned int ncmpxchg;
+	bool race_pending;
+	u64 race_addr, race_val;
+
 	struct emu_fault injected;
 	unsigned int ninjected;
 

@@ -39,12 +39,14 @@ enum emu_x {
 	X_FAULT,	/* ctxt->fault set */
 	X_EXIT,		/* ctxt->exit set, leave for userspace */
 	X_UNH,		/* not emulated */
+	X_RETRY,	/* a LOCK'd update lost a race: execute the instruction again */
 };
 
 /* Kinds of queued/cached pieces. */
 enum emu_piece_kind {
 	PIECE_MEM,	/* guest-physical: RAM or device, decided by read_phys/write_phys */
 	PIECE_PIO,	/* port */
+	PIECE_DONE,	/* written at commit by cmpxchg_phys */
 };
 
 /* Operand kinds of an opcode description. */
@@ -142,6 +144,8 @@ int emu_mem_read(struct emu_ctxt *ctxt, u8 seg, u64 ea, void *buf, unsigned int 
 		 bool align_gp);
 int emu_mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsigned int size,
 		  bool align_gp);
+int emu_mem_write_locked(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf,
+			 const void *old, unsigned int size);
 int emu_port_in(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int size);
 int emu_port_out(struct emu_ctxt *ctxt, u16 port, const void *buf, unsigned int size);
 int emu_io_allowed(struct emu_ctxt *ctxt, u16 port, unsigned int size);

@@ -240,7 +240,7 @@ static int device_read(struct emu_ctxt *ctxt, u8 kind, u64 addr, u8 *buf, unsign
 }
 
 static int queue_write(struct emu_ctxt *ctxt, u8 kind, u64 addr, const u8 *buf,
-		       unsigned int len)
+		       unsigned int len, const u8 *old)
 {
 	struct emu_piece *p;
 
@@ -250,7 +250,10 @@ static int queue_write(struct emu_ctxt *ctxt, u8 kind, u64 addr, const u8 *buf,
 	p->kind = kind;
 	p->addr = addr;
 	p->len = len;
+	p->locked = old != NULL;
 	memcpy(p->data, buf, len);
+	if (old)
+		memcpy(p->old, old, len);
 	return X_OK;
 }
 
@@ -258,7 +261,8 @@ static int queue_write(struct emu_ctxt *ctxt, u8 kind, u64 addr, const u8 *buf,
  * Access size bytes at linear address la: split at page boundaries (which also splits at
  * memory-slot boundaries) and, for device memory, into pieces of at most 8 bytes.
  */
-static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int size, int acc)
+static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int size, int acc,
+			 const u8 *old)
 {
 	unsigned int done = 0, chunk, n, piece;
 	u64 gpa[2];
@@ -293,8 +297,9 @@ static int access_linear(struct emu_ctxt *ctxt, u64 la, u8 *buf, unsigned int si
 		if (acc == ACC_WRITE) {
 			for (n = 0; n < chunk; n += piece) {
 				piece = chunk - n > 8 ? 8 : chunk - n;
+				/* Only an access in one piece can be atomic. */
 				r = queue_write(ctxt, PIECE_MEM, gpa[i] + n, buf + done + n,
-						piece);
+						piece, piece == size ? old : NULL);
 				if (r)
 					return r;
 			}
@@ -324,7 +329,7 @@ int emu_fetch_bytes(struct emu_ctxt *ctxt, u64 offset, u8 *buf, unsigned int len
 	r = linearize(ctxt, EMU_CS, offset, len, ACC_FETCH, &la);
 	if (r)
 		return r;
-	return access_linear(ctxt, la, buf, len, ACC_FETCH);
+	return access_linear(ctxt, la, buf, len, ACC_FETCH, NULL);
 }
 
 int emu_mem_read(struct emu_ctxt *ctxt, u8 seg, u64 ea, void *buf, unsigned int size,
@@ -337,12 +342,12 @@ int emu_mem_read(struct emu_ctxt *ctxt, u8 seg, u64 ea, void *buf, unsigned int 
 	if (!r)
 		r = check_align(ctxt, la, size, align_gp);
 	if (!r)
-		r = access_linear(ctxt, la, buf, size, ACC_READ);
+		r = access_linear(ctxt, la, buf, size, ACC_READ, NULL);
 	return r;
 }
 
-int emu_mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsigned int size,
-		  bool align_gp)
+static int mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsigned int size,
+		     bool align_gp, const void *old)
 {
 	u64 la;
 	int r;
@@ -351,8 +356,21 @@ int emu_mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsign
 	if (!r)
 		r = check_align(ctxt, la, size, align_gp);
 	if (!r)
-		r = access_linear(ctxt, la, (u8 *)buf, size, ACC_WRITE);
+		r = access_linear(ctxt, la, (u8 *)buf, size, ACC_WRITE, old);
 	return r;
+}
+
+int emu_mem_write(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf, unsigned int size,
+		  bool align_gp)
+{
+	return mem_write(ctxt, seg, ea, buf, size, align_gp, NULL);
+}
+
+/* The write of a LOCK'd read-modify-write; old is the value the instruction read. */
+int emu_mem_write_locked(struct emu_ctxt *ctxt, u8 seg, u64 ea, const void *buf,
+			 const void *old, unsigned int size)
+{
+	return mem_write(ctxt, seg, ea, buf, size, false, old);
 }
 
 /* -------------------------------------------------------------------------------------- */
@@ -416,7 +434,7 @@ int emu_port_in(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int size)
 
 int emu_port_out(struct emu_ctxt *ctxt, u16 port, const void *buf, unsigned int size)
 {
-	return queue_write(ctxt, PIECE_PIO, port, buf, size);
+	return queue_write(ctxt, PIECE_PIO, port, buf, size, NULL);
 }
 
 /* -------------------------------------------------------------------------------------- */
@@ -493,6 +511,8 @@ static int flush_writes(struct emu_ctxt *ctxt)
 
 	while (ctxt->wqueue_pos < ctxt->wqueue_len) {
 		p = &ctxt->wqueue[ctxt->wqueue_pos++];
+		if (p->kind == PIECE_DONE)
+			continue;
 		if (p->kind == PIECE_PIO) {
 			r = ops->pio_out(ctxt, (u16)p->addr, p->data, p->len);
 		} else {
@@ -517,10 +537,41 @@ static int flush_writes(struct emu_ctxt *ctxt)
 	return X_OK;
 }
 
+/*
+ * LOCK'd updates of RAM go first, before anything else is written: if one lost a race
+ * with another vCPU nothing has changed yet and the instruction runs again.
+ */
+static int commit_locked(struct emu_ctxt *ctxt)
+{
+	struct emu_piece *p;
+	unsigned int i;
+	int r;
+
+	if (!ctxt->ops->cmpxchg_phys)
+		return X_OK;
+	for (i = 0; i < ctxt->wqueue_len; i++) {
+		p = &ctxt->wqueue[i];
+		if (!p->locked || p->kind != PIECE_MEM)
+			continue;
+		r = ctxt->ops->cmpxchg_phys(ctxt, p->addr, p->old, p->data, p->len);
+		if (r == EMU_MEM_CHANGED)
+			return X_RETRY;
+		if (r == EMU_MEM_OK)
+			p->kind = PIECE_DONE;
+		/* EMU_MEM_MMIO: a device; written in order by flush_writes() */
+	}
+	return X_OK;
+}
+
 int emu_commit(struct emu_ctxt *ctxt)
 {
 	const struct emu_ops *ops = ctxt->ops;
 	unsigned int i;
+	int r;
+
+	r = commit_locked(ctxt);
+	if (r)
+		return r;
 
 	for (i = 0; i < EMU_NR_GPRS; i++)
 		if (ctxt->gpr_dirty & (1u << i))
@@ -708,6 +759,9 @@ static int store_value(struct emu_ctxt *ctxt, struct emu_op *op, bool align)
 	case OPK_MEM:
 		if (op->size > 8)
 			return emu_mem_write(ctxt, op->seg, op->ea, op->vec, op->size, align);
+		if (ctxt->insn.lock || (ctxt->insn.desc->flags & OF_IMPL_LOCK))
+			return emu_mem_write_locked(ctxt, op->seg, op->ea, &op->val, &op->orig,
+						    op->size);
 		return emu_mem_write(ctxt, op->seg, op->ea, &op->val, op->size, false);
 	case OPK_VREG:
 		/* Legacy SSE keeps bits above 128; VEX zeroes them. */
@@ -836,6 +890,17 @@ static int run_once(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
 	return execute(ctxt);
 }
 
+/* run_once(), again while a LOCK'd update loses races (bounded: then give up). */
+static int run_retrying(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
+{
+	unsigned int tries;
+	int r = run_once(ctxt, bytes, len);
+
+	for (tries = 0; r == X_RETRY && tries < 16; tries++)
+		r = run_once(ctxt, ctxt->saved_bytes, ctxt->saved_len);
+	return r == X_RETRY ? X_UNH : r;
+}
+
 enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
 {
 	memset(&ctxt->fault, 0, sizeof(ctxt->fault));
@@ -843,7 +908,7 @@ enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len
 	ctxt->rcache_len = 0;
 	ctxt->read_pending = false;
 	ctxt->write_pending = false;
-	return finish(ctxt, run_once(ctxt, bytes, len));
+	return finish(ctxt, run_retrying(ctxt, bytes, len));
 }
 
 int emu_decode(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
@@ -883,7 +948,7 @@ enum emu_status emu_resume(struct emu_ctxt *ctxt)
 		ctxt->rcache_len = 0;
 	}
 	/* Re-execute from the start; earlier device reads come from the cache. */
-	return finish(ctxt, run_once(ctxt, ctxt->saved_bytes, ctxt->saved_len));
+	return finish(ctxt, run_retrying(ctxt, ctxt->saved_bytes, ctxt->saved_len));
 }
 
 void emu_reset(struct emu_ctxt *ctxt)

@@ -88,6 +88,7 @@ enum emu_mem_result {
 	EMU_MEM_OK = 0,		/* done */
 	EMU_MEM_MMIO = 1,	/* read_phys/write_phys: not guest RAM; go through mmio_* */
 	EMU_MEM_USER = 1,	/* mmio_*, pio_*: no in-kernel handler; exit to userspace */
+	EMU_MEM_CHANGED = 2,	/* cmpxchg_phys: memory no longer holds the old value */
 };
 
 /* Exception vectors the emulator raises. */
@@ -154,6 +155,15 @@ struct emu_ops {
 	 */
 	int (*read_phys)(struct emu_ctxt *ctxt, u64 gpa, void *buf, unsigned int len);
 	int (*write_phys)(struct emu_ctxt *ctxt, u64 gpa, const void *buf, unsigned int len);
+	/*
+	 * Optional: atomically replace old by new (len 1, 2, 4 or 8, naturally inside a
+	 * page) for LOCK'd read-modify-write instructions.  Return EMU_MEM_OK when
+	 * swapped, EMU_MEM_CHANGED when memory no longer holds old (the emulator then
+	 * re-executes the instruction), EMU_MEM_MMIO when not RAM.  NULL: LOCK'd
+	 * instructions write with write_phys (not atomic against other vCPUs).
+	 */
+	int (*cmpxchg_phys)(struct emu_ctxt *ctxt, u64 gpa, const void *old, const void *new,
+			    unsigned int len);
 
 	/*
 	 * Device memory and ports, len 1..8 (ports: 1, 2, 4).  Return EMU_MEM_OK when an
@@ -219,7 +229,9 @@ struct emu_piece {
 	u64 addr;		/* gpa or port */
 	u8 len;
 	u8 kind;		/* enum emu_piece_kind in emu_internal.h */
+	bool locked;		/* LOCK'd read-modify-write: compare with old first */
 	u8 data[8];
+	u8 old[8];
 };
 
 struct emu_ctxt {

@@ -145,7 +145,7 @@ int emu_h_bt(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 {
 	unsigned int bits = dst->size * 8;
 	unsigned int op = ctxt->insn.desc->sub;
-	u64 off = src->val, val = 0, bit;
+	u64 off = src->val, val = 0, old, bit;
 	int r;
 
 	if (dst->kind == OPK_MEM && src->kind == OPK_REG) {
@@ -163,6 +163,7 @@ int emu_h_bt(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 	} else {
 		val = emu_reg_read(ctxt, dst->reg, dst->size, dst->high8);
 	}
+	old = val;
 	if ((val >> bit) & 1)
 		ctxt->rflags |= EMU_FL_CF;
 	else
@@ -180,6 +181,8 @@ int emu_h_bt(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 	default:
 		return X_OK;
 	}
+	if (dst->kind == OPK_MEM && ctxt->insn.lock)
+		return emu_mem_write_locked(ctxt, dst->seg, dst->ea, &val, &old, dst->size);
 	if (dst->kind == OPK_MEM)
 		return emu_mem_write(ctxt, dst->seg, dst->ea, &val, dst->size, false);
 	emu_reg_write(ctxt, dst->reg, dst->size, dst->high8, val);
