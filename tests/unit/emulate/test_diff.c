@@ -164,13 +164,14 @@ static void build_runner(const u8 *insn, unsigned int len)
 
 enum iclass {
 	C_ALU, C_ALU_IMM, C_UNARY, C_TEST, C_MOV, C_MOV_IMM, C_MOVX, C_XCHG, C_CMPXCHG,
-	C_BT, C_BT_IMM, C_SETCC, C_PUSHPOP, C_STRING, C_MOVNTI, C_SSE, C_AVX, C_NR
+	C_BT, C_BT_IMM, C_SETCC, C_PUSHPOP, C_STRING, C_MOVNTI, C_SSE, C_AVX, C_SHIFT, C_NR
 };
 
 static const char *const class_name[C_NR] = {
 	"ALU r/m,r", "ALU imm", "INC/DEC/NEG/NOT", "TEST", "MOV", "MOV imm/moffs",
 	"MOVZX/MOVSX/MOVSXD", "XCHG", "CMPXCHG", "BT/BTS/BTR/BTC r", "BT* imm", "SETcc",
 	"PUSH/POP m", "string ops", "MOVNTI", "SSE moves", "AVX (VEX) moves",
+	"shifts/rotates",
 };
 
 struct gen {
@@ -543,6 +544,28 @@ static void gen_one(struct gen *g, enum iclass c)
 	case C_SSE:
 		gen_vec(g, false);
 		break;
+	case C_SHIFT: {
+		unsigned int form = rnd() % 3, count, masked, bits = osz * 8;
+
+		k = rnd() % 8;
+		op[0] = (u8)((form == 0 ? 0xc0 : form == 1 ? 0xd0 : 0xd2) + (osz == 1 ? 0 : 1));
+		if (form == 2)
+			g->st.gpr[EMU_RCX] = (g->st.gpr[EMU_RCX] & ~0xffull) | (rnd() % 70);
+		emit_op(g, osz, op, 1, k, mem, rmreg, false, 0);
+		count = form == 1 ? 1 : (u8)g->st.gpr[EMU_RCX];
+		if (form == 0) {
+			count = rnd() % 70;
+			g->b[g->n++] = (u8)count;
+		}
+		masked = count & (osz == 8 ? 63 : 31);
+		if (masked != 1)
+			g->flags_undef |= FL_OF;
+		if (k >= 4 && masked)
+			g->flags_undef |= FL_AF;
+		if (k >= 4 && masked >= bits)
+			g->flags_undef |= FL_CF;
+		break;
+	}
 	case C_AVX:
 		gen_vec(g, true);
 		break;

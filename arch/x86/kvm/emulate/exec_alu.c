@@ -188,3 +188,88 @@ int emu_h_bt(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 	emu_reg_write(ctxt, dst->reg, dst->size, dst->high8, val);
 	return X_OK;
 }
+
+/*
+ * Shifts and rotates (group 2: ROL ROR RCL RCR SHL SHR SAL SAR by sub 0..7).  The count
+ * is masked to 5 bits (6 with a 64-bit operand); a masked count of 0 changes nothing.
+ * OF is defined for a count of 1 only, AF never for shifts; we compute the same values
+ * the count-of-1 rule gives and keep AF clear.
+ */
+int emu_h_shift(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
+{
+	unsigned int bits = dst->size * 8, op = ctxt->insn.desc->sub;
+	unsigned int count = src->val & (bits == 64 ? 63 : 31);
+	u64 mask = emu_size_mask(dst->size), sign = 1ull << (bits - 1);
+	u64 a = dst->val & mask, res, f = ctxt->rflags;
+	bool cf = f & EMU_FL_CF, of;
+	unsigned int n, i;
+
+	if (!count)
+		return X_OK;
+	switch (op) {
+	case 0:		/* ROL */
+	case 1:		/* ROR */
+		n = count % bits;
+		if (op == 0)
+			res = n ? ((a << n) | (a >> (bits - n))) & mask : a;
+		else
+			res = n ? ((a >> n) | (a << (bits - n))) & mask : a;
+		cf = op == 0 ? res & 1 : !!(res & sign);
+		of = op == 0 ? !!(res & sign) != cf : !!(res & sign) != !!(res & (sign >> 1));
+		f &= ~(EMU_FL_CF | EMU_FL_OF);
+		break;
+	case 2:		/* RCL */
+	case 3:		/* RCR */
+		n = count % (bits + 1);
+		res = a;
+		of = !!(a & sign) != cf;	/* RCR: from the operand before rotating */
+		for (i = 0; i < n; i++) {
+			bool out;
+
+			if (op == 2) {
+				out = res & sign;
+				res = ((res << 1) | cf) & mask;
+			} else {
+				out = res & 1;
+				res = (res >> 1) | (cf ? sign : 0);
+			}
+			cf = out;
+		}
+		if (op == 2)
+			of = !!(res & sign) != cf;
+		f &= ~(EMU_FL_CF | EMU_FL_OF);
+		break;
+	default:	/* SHL/SAL, SHR, SAR */
+		if (op == 5) {
+			res = count >= bits ? 0 : a >> count;
+			cf = count <= bits && ((a >> (count - 1)) & 1);
+			of = a & sign;
+		} else if (op == 7) {
+			u64 s = emu_sext(a, dst->size);
+
+			res = (count >= bits ? (u64)((s64)s >> (bits - 1)) : (u64)((s64)s >> count)) &
+			      mask;
+			cf = ((s64)s >> (count >= bits ? bits - 1 : count - 1)) & 1;
+			of = false;
+		} else {
+			res = count >= bits ? 0 : (a << count) & mask;
+			cf = count <= bits && ((a << (count - 1)) & sign);
+			of = !!(res & sign) != cf;
+		}
+		f &= ~EMU_FL_ARITH;
+		if (!res)
+			f |= EMU_FL_ZF;
+		if (res & sign)
+			f |= EMU_FL_SF;
+		if (parity_even(res))
+			f |= EMU_FL_PF;
+		break;
+	}
+	if (cf)
+		f |= EMU_FL_CF;
+	if (of)
+		f |= EMU_FL_OF;
+	ctxt->rflags = f;
+	dst->val = res;
+	return X_OK;
+}

@@ -105,6 +105,20 @@ static const struct emu_opdesc grp1_v[8] = { GRP1(SZ_V) };
 static const struct emu_opdesc grp3_b[8] = { GRP3(SZ_B) };
 static const struct emu_opdesc grp3_v[8] = { GRP3(SZ_V) };
 
+/* Group 2 (C0/C1 imm8, D0/D1 by 1, D2/D3 by CL): shifts and rotates, sub = ModRM.reg. */
+#define SHIFT(sz, cnt, sb) OP(OPK_RM, cnt, sz, SZ_B, 0, sb, emu_h_shift)
+#define GRP2(sz, cnt)								\
+	[0] = SHIFT(sz, cnt, 0), [1] = SHIFT(sz, cnt, 1), [2] = SHIFT(sz, cnt, 2),	\
+	[3] = SHIFT(sz, cnt, 3), [4] = SHIFT(sz, cnt, 4), [5] = SHIFT(sz, cnt, 5),	\
+	[6] = SHIFT(sz, cnt, 4), [7] = SHIFT(sz, cnt, 7)
+
+static const struct emu_opdesc grp2_b_imm[8] = { GRP2(SZ_B, OPK_IMM) };
+static const struct emu_opdesc grp2_v_imm[8] = { GRP2(SZ_V, OPK_IMM) };
+static const struct emu_opdesc grp2_b_one[8] = { GRP2(SZ_B, OPK_ONE) };
+static const struct emu_opdesc grp2_v_one[8] = { GRP2(SZ_V, OPK_ONE) };
+static const struct emu_opdesc grp2_b_cl[8] = { GRP2(SZ_B, OPK_CL) };
+static const struct emu_opdesc grp2_v_cl[8] = { GRP2(SZ_V, OPK_CL) };
+
 /* Group 4 (FE) and 5 (FF): INC, DEC, PUSH r/m (calls and jumps are not emulated). */
 static const struct emu_opdesc grp4[8] = {
 	[0] = OP(OPK_RM, OPK_NONE, SZ_B, SZ_NONE, OF_LOCK, ALU_INC, emu_h_unary),
@@ -218,6 +232,18 @@ static const struct emu_opdesc *lookup_map0(const struct emu_insn *insn)
 	case 0x81:
 	case 0x83:
 		return &grp1_v[reg];
+	case 0xc0:
+		return &grp2_b_imm[reg];
+	case 0xc1:
+		return &grp2_v_imm[reg];
+	case 0xd0:
+		return &grp2_b_one[reg];
+	case 0xd1:
+		return &grp2_v_one[reg];
+	case 0xd2:
+		return &grp2_b_cl[reg];
+	case 0xd3:
+		return &grp2_v_cl[reg];
 	case 0xf6:
 		return &grp3_b[reg];
 	case 0xf7:
