@@ -245,11 +245,11 @@ int emu_h_shift(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 			cf = count <= bits && ((a >> (count - 1)) & 1);
 			of = a & sign;
 		} else if (op == 7) {
-			u64 s = emu_sext(a, dst->size);
+			s64 s = (s64)emu_sext(a, dst->size);
+			unsigned int sh = count >= bits ? bits - 1 : count;
 
-			res = (count >= bits ? (u64)((s64)s >> (bits - 1)) : (u64)((s64)s >> count)) &
-			      mask;
-			cf = ((s64)s >> (count >= bits ? bits - 1 : count - 1)) & 1;
+			res = (u64)(s >> sh) & mask;
+			cf = (s >> (count >= bits ? bits - 1 : count - 1)) & 1;
 			of = false;
 		} else {
 			res = count >= bits ? 0 : (a << count) & mask;
