@@ -162,17 +162,7 @@ static void build_runner(const u8 *insn, unsigned int len)
 
 /* ---- instruction generator ---- */
 
-enum iclass {
-	C_ALU, C_ALU_IMM, C_UNARY, C_TEST, C_MOV, C_MOV_IMM, C_MOVX, C_XCHG, C_CMPXCHG,
-	C_BT, C_BT_IMM, C_SETCC, C_PUSHPOP, C_STRING, C_MOVNTI, C_SSE, C_AVX, C_SHIFT, C_NR
-};
 
-static const char *const class_name[C_NR] = {
-	"ALU r/m,r", "ALU imm", "INC/DEC/NEG/NOT", "TEST", "MOV", "MOV imm/moffs",
-	"MOVZX/MOVSX/MOVSXD", "XCHG", "CMPXCHG", "BT/BTS/BTR/BTC r", "BT* imm", "SETcc",
-	"PUSH/POP m", "string ops", "MOVNTI", "SSE moves", "AVX (VEX) moves",
-	"shifts/rotates",
-};
 
 struct gen {
 	u8 b[15];
@@ -293,12 +283,6 @@ static void emit_imm(struct gen *g, unsigned int size)
 	g->n += size;
 }
 
-/* With no REX a byte register 4..7 means AH..BH: never let that be SPL/RSP games. */
-static bool reg_ok(unsigned int osz, unsigned int r)
-{
-	return r != 4 || osz == 1;
-}
-
 /*
  * SSE moves (legacy encoding) or their VEX forms (128 and 256 bits).  Aligned forms get
  * addresses aligned to the access size.
@@ -364,214 +348,362 @@ static void gen_vec(struct gen *g, bool vex)
 	g->n += sub.n;
 }
 
-static void gen_one(struct gen *g, enum iclass c)
+/*
+ * Generators, one per instruction class.  Each starts from random operand choices
+ * (size, registers, memory or register operand) and appends one instruction to g.
+ */
+struct pick {
+	unsigned int osz, reg, rmreg;
+	bool mem;
+};
+
+static void gen_alu(struct gen *g, struct pick *p)
 {
-	unsigned int osz = pick_size(), reg = pick_reg(), rmreg = pick_reg();
-	bool mem = rnd() % 3 != 0;
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
 	u8 op[3];
 	unsigned int k;
 
-	g->n = 0;
-	g->flags_undef = 0;
-	(void)reg_ok;
-	switch (c) {
-	case C_ALU:
-		k = rnd() % 8;
-		op[0] = (u8)(k * 8 + (osz == 1 ? 0 : 1) + ((rnd() & 1) ? 2 : 0));
-		emit_op(g, osz, op, 1, reg, mem, rmreg, mem && k != 7 && !(op[0] & 2) &&
-			(rnd() & 1), 0);
-		if (k == 1 || k == 4 || k == 6)
-			g->flags_undef = FL_AF;
-		break;
-	case C_ALU_IMM:
-		k = rnd() % 8;
-		if (rnd() % 4 == 0) {
-			/* accumulator form */
-			if (osz == 2)
-				g->b[g->n++] = 0x66;
-			if (osz == 8)
-				g->b[g->n++] = 0x48;
-			g->b[g->n++] = (u8)(k * 8 + (osz == 1 ? 4 : 5));
-			emit_imm(g, osz == 1 ? 1 : osz == 2 ? 2 : 4);
-		} else {
-			op[0] = osz == 1 ? 0x80 : ((rnd() & 1) ? 0x83 : 0x81);
-			emit_op(g, osz, op, 1, k, mem, rmreg, false, 0);
-			emit_imm(g, op[0] == 0x81 ? (osz == 2 ? 2 : 4) : 1);
-		}
-		if (k == 1 || k == 4 || k == 6)
-			g->flags_undef = FL_AF;
-		break;
-	case C_UNARY:
-		k = rnd() % 4;
-		if (k < 2) {
-			op[0] = osz == 1 ? 0xfe : 0xff;
-			emit_op(g, osz, op, 1, k, mem, rmreg, mem && (rnd() & 1), 0);
-		} else {
-			op[0] = osz == 1 ? 0xf6 : 0xf7;
-			emit_op(g, osz, op, 1, k, mem, rmreg, mem && (rnd() & 1), 0);
-		}
-		break;
-	case C_TEST:
-		if (rnd() & 1) {
-			op[0] = osz == 1 ? 0x84 : 0x85;
-			emit_op(g, osz, op, 1, reg, mem, rmreg, false, 0);
-		} else {
-			op[0] = osz == 1 ? 0xf6 : 0xf7;
-			emit_op(g, osz, op, 1, 0, mem, rmreg, false, 0);
-			emit_imm(g, osz == 1 ? 1 : osz == 2 ? 2 : 4);
-		}
+	k = rnd() % 8;
+	op[0] = (u8)(k * 8 + (osz == 1 ? 0 : 1) + ((rnd() & 1) ? 2 : 0));
+	emit_op(g, osz, op, 1, reg, mem, rmreg, mem && k != 7 && !(op[0] & 2) &&
+		(rnd() & 1), 0);
+	if (k == 1 || k == 4 || k == 6)
 		g->flags_undef = FL_AF;
-		break;
-	case C_MOV:
-		op[0] = (u8)(0x88 + (osz == 1 ? 0 : 1) + ((rnd() & 1) ? 2 : 0));
-		emit_op(g, osz, op, 1, reg, mem, rmreg, false, 0);
-		break;
-	case C_MOV_IMM:
-		k = rnd() % 3;
-		if (k == 0) {
-			op[0] = osz == 1 ? 0xc6 : 0xc7;
-			emit_op(g, osz, op, 1, 0, mem, rmreg, false, 0);
-			emit_imm(g, osz == 1 ? 1 : osz == 2 ? 2 : 4);
-		} else if (k == 1) {
-			if (osz == 2)
-				g->b[g->n++] = 0x66;
-			if (osz == 8 || rmreg >= 8)
-				g->b[g->n++] = 0x40 | (osz == 8 ? 8 : 0) | (rmreg >= 8 ? 1 : 0);
-			g->b[g->n++] = (u8)((osz == 1 ? 0xb0 : 0xb8) + (rmreg & 7));
-			if (osz == 1 && rmreg >= 4 && rmreg < 8)
-				g->b[g->n - 1] -= 0;	/* AH..BH without REX */
-			emit_imm(g, osz);
-		} else {
-			/* moffs with a 32-bit address (67) into the buffer */
-			u32 a = (u32)(BUF_ADDR + 0x1800 + rnd() % 0x100);
+}
 
-			g->b[g->n++] = 0x67;
-			if (osz == 2)
-				g->b[g->n++] = 0x66;
-			if (osz == 8)
-				g->b[g->n++] = 0x48;
-			g->b[g->n++] = (u8)(0xa0 + (osz == 1 ? 0 : 1) + ((rnd() & 1) ? 2 : 0));
-			memcpy(g->b + g->n, &a, 4);
-			g->n += 4;
-		}
-		break;
-	case C_MOVX:
-		k = rnd() % 5;
-		if (k == 4) {
-			op[0] = 0x63;
-			emit_op(g, rnd() & 1 ? 8 : 4, op, 1, reg, mem, rmreg, false, 0);
-		} else {
-			op[0] = 0x0f;
-			op[1] = (u8)((k < 2 ? 0xb6 : 0xbe) + (k & 1));
-			emit_op(g, osz == 1 ? 4 : osz, op, 2, reg, mem, rmreg, false, 0);
-		}
-		break;
-	case C_XCHG:
-		op[0] = osz == 1 ? 0x86 : 0x87;
-		emit_op(g, osz, op, 1, reg, mem, rmreg, mem && (rnd() & 1), 0);
-		break;
-	case C_CMPXCHG:
-		op[0] = 0x0f;
-		op[1] = osz == 1 ? 0xb0 : 0xb1;
-		if (reg == 0)
-			reg = 1;
-		emit_op(g, osz, op, 2, reg, mem, rmreg, mem && (rnd() & 1), 0);
-		break;
-	case C_BT:
-		if (osz == 1)
-			osz = 4;
-		k = rnd() % 4;
-		op[0] = 0x0f;
-		op[1] = (u8)(0xa3 + 8 * k);
-		emit_op(g, osz, op, 2, reg, mem, rmreg, mem && k && (rnd() & 1), 0);
-		if (mem)
-			g->st.gpr[reg] = (u64)((s64)(rnd() % 2048) - 1024);
-		g->flags_undef = FL_OF | FL_SF | FL_AF | FL_PF | FL_ZF;
-		break;
-	case C_BT_IMM:
-		if (osz == 1)
-			osz = 2;
-		k = 4 + rnd() % 4;
-		op[0] = 0x0f;
-		op[1] = 0xba;
-		emit_op(g, osz, op, 2, k, mem, rmreg, mem && k > 4 && (rnd() & 1), 0);
-		emit_imm(g, 1);
-		g->flags_undef = FL_OF | FL_SF | FL_AF | FL_PF | FL_ZF;
-		break;
-	case C_SETCC:
-		op[0] = 0x0f;
-		op[1] = (u8)(0x90 + rnd() % 16);
-		emit_op(g, 1, op, 2, 0, mem, rmreg, false, 0);
-		break;
-	case C_PUSHPOP:
-		op[0] = (rnd() & 1) ? 0xff : 0x8f;
-		emit_op(g, (rnd() & 1) ? 2 : 4, op, 1, op[0] == 0xff ? 6 : 0, true, 0, false, 0);
-		/* operand size: 66 gives 16 bits, otherwise 64 (drop the REX.W-less 4) */
-		break;
-	case C_STRING: {
-		static const u8 sops[] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
-		u8 s = sops[rnd() % 5];
+static void gen_alu_imm(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
 
-		k = rnd() % 3;
-		if (rnd() % 4 == 0)
-			g->b[g->n++] = 0x67;	/* 32-bit addressing: ECX/ESI/EDI */
-		if (k == 1)
-			g->b[g->n++] = 0xf3;
-		if (k == 2)
-			g->b[g->n++] = (s == 0xa6 || s == 0xae) ? 0xf2 : 0xf3;
+	k = rnd() % 8;
+	if (rnd() % 4 == 0) {
+		/* accumulator form */
 		if (osz == 2)
 			g->b[g->n++] = 0x66;
 		if (osz == 8)
 			g->b[g->n++] = 0x48;
-		g->b[g->n++] = (u8)(s + (osz == 1 ? 0 : 1));
-		g->st.gpr[EMU_RCX] = rnd() % 9;
-		g->st.gpr[EMU_RSI] = BUF_ADDR + 0x2000 + rnd() % 0x100;
-		g->st.gpr[EMU_RDI] = BUF_ADDR + 0x3000 + rnd() % 0x100;
-		if (rnd() & 1)
-			g->st.flags |= FL_DF;
-		if (rnd() & 1) {
-			/* make REPE/REPNE stop somewhere: equal data */
-			memcpy(buf + 0x3000, buf + 0x2000, 0x200);
-			g->st.gpr[EMU_RDI] = g->st.gpr[EMU_RSI] + 0x1000;
-		}
-		break;
-	}
-	case C_MOVNTI:
-		op[0] = 0x0f;
-		op[1] = 0xc3;
-		emit_op(g, (rnd() & 1) ? 8 : 4, op, 2, reg, true, 0, false, 0);
-		break;
-	case C_SSE:
-		gen_vec(g, false);
-		break;
-	case C_SHIFT: {
-		unsigned int form = rnd() % 3, count, masked, bits = osz * 8;
-
-		k = rnd() % 8;
-		op[0] = (u8)((form == 0 ? 0xc0 : form == 1 ? 0xd0 : 0xd2) + (osz == 1 ? 0 : 1));
-		if (form == 2)
-			g->st.gpr[EMU_RCX] = (g->st.gpr[EMU_RCX] & ~0xffull) | (rnd() % 70);
+		g->b[g->n++] = (u8)(k * 8 + (osz == 1 ? 4 : 5));
+		emit_imm(g, osz == 1 ? 1 : osz == 2 ? 2 : 4);
+	} else {
+		op[0] = osz == 1 ? 0x80 : ((rnd() & 1) ? 0x83 : 0x81);
 		emit_op(g, osz, op, 1, k, mem, rmreg, false, 0);
-		count = form == 1 ? 1 : (u8)g->st.gpr[EMU_RCX];
-		if (form == 0) {
-			count = rnd() % 70;
-			g->b[g->n++] = (u8)count;
-		}
-		masked = count & (osz == 8 ? 63 : 31);
-		if (masked != 1)
-			g->flags_undef |= FL_OF;
-		if (k >= 4 && masked)
-			g->flags_undef |= FL_AF;
-		if (k >= 4 && masked >= bits)
-			g->flags_undef |= FL_CF;
-		break;
+		emit_imm(g, op[0] == 0x81 ? (osz == 2 ? 2 : 4) : 1);
 	}
-	case C_AVX:
-		gen_vec(g, true);
-		break;
-	default:
-		break;
+	if (k == 1 || k == 4 || k == 6)
+		g->flags_undef = FL_AF;
+}
+
+static void gen_unary(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
+
+	k = rnd() % 4;
+	if (k < 2) {
+		op[0] = osz == 1 ? 0xfe : 0xff;
+		emit_op(g, osz, op, 1, k, mem, rmreg, mem && (rnd() & 1), 0);
+	} else {
+		op[0] = osz == 1 ? 0xf6 : 0xf7;
+		emit_op(g, osz, op, 1, k, mem, rmreg, mem && (rnd() & 1), 0);
 	}
+}
+
+static void gen_test(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+
+	if (rnd() & 1) {
+		op[0] = osz == 1 ? 0x84 : 0x85;
+		emit_op(g, osz, op, 1, reg, mem, rmreg, false, 0);
+	} else {
+		op[0] = osz == 1 ? 0xf6 : 0xf7;
+		emit_op(g, osz, op, 1, 0, mem, rmreg, false, 0);
+		emit_imm(g, osz == 1 ? 1 : osz == 2 ? 2 : 4);
+	}
+	g->flags_undef = FL_AF;
+}
+
+static void gen_mov(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+
+	op[0] = (u8)(0x88 + (osz == 1 ? 0 : 1) + ((rnd() & 1) ? 2 : 0));
+	emit_op(g, osz, op, 1, reg, mem, rmreg, false, 0);
+}
+
+static void gen_mov_imm(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
+
+	k = rnd() % 3;
+	if (k == 0) {
+		op[0] = osz == 1 ? 0xc6 : 0xc7;
+		emit_op(g, osz, op, 1, 0, mem, rmreg, false, 0);
+		emit_imm(g, osz == 1 ? 1 : osz == 2 ? 2 : 4);
+	} else if (k == 1) {
+		if (osz == 2)
+			g->b[g->n++] = 0x66;
+		if (osz == 8 || rmreg >= 8)
+			g->b[g->n++] = 0x40 | (osz == 8 ? 8 : 0) | (rmreg >= 8 ? 1 : 0);
+		g->b[g->n++] = (u8)((osz == 1 ? 0xb0 : 0xb8) + (rmreg & 7));
+		emit_imm(g, osz);
+	} else {
+		/* moffs with a 32-bit address (67) into the buffer */
+		u32 a = (u32)(BUF_ADDR + 0x1800 + rnd() % 0x100);
+
+		g->b[g->n++] = 0x67;
+		if (osz == 2)
+			g->b[g->n++] = 0x66;
+		if (osz == 8)
+			g->b[g->n++] = 0x48;
+		g->b[g->n++] = (u8)(0xa0 + (osz == 1 ? 0 : 1) + ((rnd() & 1) ? 2 : 0));
+		memcpy(g->b + g->n, &a, 4);
+		g->n += 4;
+	}
+}
+
+static void gen_movx(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
+
+	k = rnd() % 5;
+	if (k == 4) {
+		op[0] = 0x63;
+		emit_op(g, rnd() & 1 ? 8 : 4, op, 1, reg, mem, rmreg, false, 0);
+	} else {
+		op[0] = 0x0f;
+		op[1] = (u8)((k < 2 ? 0xb6 : 0xbe) + (k & 1));
+		emit_op(g, osz == 1 ? 4 : osz, op, 2, reg, mem, rmreg, false, 0);
+	}
+}
+
+static void gen_xchg(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+
+	op[0] = osz == 1 ? 0x86 : 0x87;
+	emit_op(g, osz, op, 1, reg, mem, rmreg, mem && (rnd() & 1), 0);
+}
+
+static void gen_cmpxchg(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+
+	op[0] = 0x0f;
+	op[1] = osz == 1 ? 0xb0 : 0xb1;
+	if (reg == 0)
+		reg = 1;
+	emit_op(g, osz, op, 2, reg, mem, rmreg, mem && (rnd() & 1), 0);
+}
+
+static void gen_bt(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int reg = p->reg;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
+
+	if (osz == 1)
+		osz = 4;
+	k = rnd() % 4;
+	op[0] = 0x0f;
+	op[1] = (u8)(0xa3 + 8 * k);
+	emit_op(g, osz, op, 2, reg, mem, rmreg, mem && k && (rnd() & 1), 0);
+	if (mem)
+		g->st.gpr[reg] = (u64)((s64)(rnd() % 2048) - 1024);
+	g->flags_undef = FL_OF | FL_SF | FL_AF | FL_PF | FL_ZF;
+}
+
+static void gen_bt_imm(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
+
+	if (osz == 1)
+		osz = 2;
+	k = 4 + rnd() % 4;
+	op[0] = 0x0f;
+	op[1] = 0xba;
+	emit_op(g, osz, op, 2, k, mem, rmreg, mem && k > 4 && (rnd() & 1), 0);
+	emit_imm(g, 1);
+	g->flags_undef = FL_OF | FL_SF | FL_AF | FL_PF | FL_ZF;
+}
+
+static void gen_setcc(struct gen *g, struct pick *p)
+{
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+
+	op[0] = 0x0f;
+	op[1] = (u8)(0x90 + rnd() % 16);
+	emit_op(g, 1, op, 2, 0, mem, rmreg, false, 0);
+}
+
+/* PUSH r/m (FF /6) or POP r/m (8F /0): 66 gives 16 bits, otherwise 64. */
+static void gen_pushpop(struct gen *g, struct pick *p)
+{
+	u8 op[3];
+
+	(void)p;
+	op[0] = (rnd() & 1) ? 0xff : 0x8f;
+	emit_op(g, (rnd() & 1) ? 2 : 4, op, 1, op[0] == 0xff ? 6 : 0, true, 0, false, 0);
+}
+
+static void gen_string(struct gen *g, struct pick *p)
+{
+	static const u8 sops[] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
+	u8 s = sops[rnd() % 5];
+	unsigned int osz = p->osz;
+	unsigned int k;
+
+	k = rnd() % 3;
+	if (rnd() % 4 == 0)
+		g->b[g->n++] = 0x67;	/* 32-bit addressing: ECX/ESI/EDI */
+	if (k == 1)
+		g->b[g->n++] = 0xf3;
+	if (k == 2)
+		g->b[g->n++] = (s == 0xa6 || s == 0xae) ? 0xf2 : 0xf3;
+	if (osz == 2)
+		g->b[g->n++] = 0x66;
+	if (osz == 8)
+		g->b[g->n++] = 0x48;
+	g->b[g->n++] = (u8)(s + (osz == 1 ? 0 : 1));
+	g->st.gpr[EMU_RCX] = rnd() % 9;
+	g->st.gpr[EMU_RSI] = BUF_ADDR + 0x2000 + rnd() % 0x100;
+	g->st.gpr[EMU_RDI] = BUF_ADDR + 0x3000 + rnd() % 0x100;
+	if (rnd() & 1)
+		g->st.flags |= FL_DF;
+	if (rnd() & 1) {
+		/* make REPE/REPNE stop somewhere: equal data */
+		memcpy(buf + 0x3000, buf + 0x2000, 0x200);
+		g->st.gpr[EMU_RDI] = g->st.gpr[EMU_RSI] + 0x1000;
+	}
+}
+
+static void gen_movnti(struct gen *g, struct pick *p)
+{
+	unsigned int reg = p->reg;
+	u8 op[3];
+
+	op[0] = 0x0f;
+	op[1] = 0xc3;
+	emit_op(g, (rnd() & 1) ? 8 : 4, op, 2, reg, true, 0, false, 0);
+}
+
+static void gen_sse(struct gen *g, struct pick *p)
+{
+	(void)p;
+	gen_vec(g, false);
+}
+
+static void gen_shift(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz;
+	unsigned int form = rnd() % 3, count, masked, bits = osz * 8;
+	unsigned int rmreg = p->rmreg;
+	bool mem = p->mem;
+	u8 op[3];
+	unsigned int k;
+
+	k = rnd() % 8;
+	op[0] = (u8)((form == 0 ? 0xc0 : form == 1 ? 0xd0 : 0xd2) + (osz == 1 ? 0 : 1));
+	if (form == 2)
+		g->st.gpr[EMU_RCX] = (g->st.gpr[EMU_RCX] & ~0xffull) | (rnd() % 70);
+	emit_op(g, osz, op, 1, k, mem, rmreg, false, 0);
+	count = form == 1 ? 1 : (u8)g->st.gpr[EMU_RCX];
+	if (form == 0) {
+		count = rnd() % 70;
+		g->b[g->n++] = (u8)count;
+	}
+	masked = count & (osz == 8 ? 63 : 31);
+	if (masked != 1)
+		g->flags_undef |= FL_OF;
+	if (k >= 4 && masked)
+		g->flags_undef |= FL_AF;
+	if (k >= 4 && masked >= bits)
+		g->flags_undef |= FL_CF;
+}
+
+static void gen_avx(struct gen *g, struct pick *p)
+{
+	(void)p;
+	gen_vec(g, true);
+}
+
+static const struct {
+	const char *name;
+	void (*gen)(struct gen *g, struct pick *p);
+} classes[] = {
+	{ "ALU r/m,r", gen_alu },
+	{ "ALU imm", gen_alu_imm },
+	{ "INC/DEC/NEG/NOT", gen_unary },
+	{ "TEST", gen_test },
+	{ "MOV", gen_mov },
+	{ "MOV imm/moffs", gen_mov_imm },
+	{ "MOVZX/MOVSX/MOVSXD", gen_movx },
+	{ "XCHG", gen_xchg },
+	{ "CMPXCHG", gen_cmpxchg },
+	{ "BT/BTS/BTR/BTC r", gen_bt },
+	{ "BT* imm", gen_bt_imm },
+	{ "SETcc", gen_setcc },
+	{ "PUSH/POP m", gen_pushpop },
+	{ "string ops", gen_string },
+	{ "MOVNTI", gen_movnti },
+	{ "SSE moves", gen_sse },
+	{ "shifts/rotates", gen_shift },
+	{ "AVX (VEX) moves", gen_avx },
+};
+
+static void gen_one(struct gen *g, unsigned int c)
+{
+	struct pick p = {
+		.osz = pick_size(), .reg = pick_reg(), .rmreg = pick_reg(), .mem = rnd() % 3 != 0,
+	};
+
+	g->n = 0;
+	g->flags_undef = 0;
+	classes[c].gen(g, &p);
 }
 
 /* ---- running both ways ---- */
@@ -696,8 +828,8 @@ int main(int argc, char **argv)
 	have_avx = __builtin_cpu_supports("avx");
 	vec_bytes = have_avx ? 32 : 16;
 
-	for (c = 0; c < C_NR; c++) {
-		if (c == C_AVX && !have_avx) {
+	for (c = 0; c < PURE_ARRAY_SIZE(classes); c++) {
+		if (classes[c].gen == gen_avx && !have_avx) {
 			UT_CHECK(1, "# SKIP AVX moves: this CPU has no AVX");
 			continue;
 		}
@@ -715,13 +847,13 @@ int main(int argc, char **argv)
 				fails++;
 				if (shown++ < 3) {
 					hexdump(hex, g.b, g.n);
-					printf("# %s: [%s] %s\n", class_name[c], hex, why);
+					printf("# %s: [%s] %s\n", classes[c].name, hex, why);
 				}
 			}
 			memcpy(buf, mem_init, BUF_SIZE);
 		}
 		UT_CHECK(fails == 0, "differential %s: %u instructions, %u mismatches",
-			 class_name[c], per_class, fails);
+			 classes[c].name, per_class, fails);
 	}
 	return ut_done();
 }
