@@ -671,6 +671,71 @@ static void gen_avx(struct gen *g, struct pick *p)
 	gen_vec(g, true);
 }
 
+/*
+ * MUL/IMUL/DIV/IDIV (F6/F7 /4-7) and IMUL 0F AF / 69 / 6B.  Divisions use a register
+ * divisor other than RAX/RDX, non-zero, with a dividend whose quotient fits (native #DE
+ * would kill the test; #DE is covered by the tables).
+ */
+static void gen_muldiv(struct gen *g, struct pick *p)
+{
+	unsigned int osz = p->osz, k = 4 + rnd() % 5, rm = p->rmreg, bits = osz * 8;
+	u64 mask = osz == 8 ? ~0ull : (1ull << bits) - 1, d, a;
+	u8 op[3];
+
+	if (k == 8) {
+		/* two- and three-operand IMUL */
+		if (osz == 1)
+			osz = 4;
+		switch (rnd() % 3) {
+		case 0:
+			op[0] = 0x0f;
+			op[1] = 0xaf;
+			emit_op(g, osz, op, 2, p->reg, p->mem, rm, false, 0);
+			break;
+		case 1:
+			op[0] = 0x6b;
+			emit_op(g, osz, op, 1, p->reg, p->mem, rm, false, 0);
+			emit_imm(g, 1);
+			break;
+		default:
+			op[0] = 0x69;
+			emit_op(g, osz, op, 1, p->reg, p->mem, rm, false, 0);
+			emit_imm(g, osz == 2 ? 2 : 4);
+			break;
+		}
+		g->flags_undef = FL_SF | FL_ZF | FL_AF | FL_PF;
+		return;
+	}
+	op[0] = osz == 1 ? 0xf6 : 0xf7;
+	if (k < 6) {
+		emit_op(g, osz, op, 1, k, p->mem, rm, false, 0);
+		g->flags_undef = FL_SF | FL_ZF | FL_AF | FL_PF;
+		return;
+	}
+	/* divisor: not RAX/RDX; bytes only CL, BL, R8B.. (same with or without REX) */
+	while (rm == EMU_RAX || rm == EMU_RDX || (osz == 1 && rm != 1 && rm != 3 && rm < 8))
+		rm = pick_reg();
+	emit_op(g, osz, op, 1, k, false, rm, false, 0);
+	d = rnd_val() & mask;
+	if (!d)
+		d = 3;
+	if (k == 7 && d == mask)
+		d = 5;				/* avoid MIN / -1 */
+	a = rnd_val() & mask;
+	if (osz == 1) {
+		u64 ah = k == 6 ? rnd() % d : ((a & 0x80) ? 0xff : 0);
+
+		g->st.gpr[rm] = (g->st.gpr[rm] & ~0xffull) | d;
+		g->st.gpr[EMU_RAX] = (g->st.gpr[EMU_RAX] & ~0xffffull) | (ah << 8) | a;
+	} else {
+		g->st.gpr[rm] = (g->st.gpr[rm] & ~mask) | d;
+		g->st.gpr[EMU_RAX] = (g->st.gpr[EMU_RAX] & ~mask) | a;
+		g->st.gpr[EMU_RDX] = (g->st.gpr[EMU_RDX] & ~mask) |
+				     (k == 6 ? rnd() % d : ((a >> (bits - 1)) & 1 ? mask : 0));
+	}
+	g->flags_undef = FL_ARITH;
+}
+
 static const struct {
 	const char *name;
 	void (*gen)(struct gen *g, struct pick *p);
@@ -692,6 +757,7 @@ static const struct {
 	{ "MOVNTI", gen_movnti },
 	{ "SSE moves", gen_sse },
 	{ "shifts/rotates", gen_shift },
+	{ "MUL/IMUL/DIV/IDIV", gen_muldiv },
 	{ "AVX (VEX) moves", gen_avx },
 };
 

@@ -547,14 +547,42 @@ static void misc(void)
 	st = run(&v, "c5 fa 6f 13", NULL);
 	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_UD, "VEX without OSXSAVE: #UD");
 
+	/* #DE from DIV and IDIV: zero divisor, quotient too large, INT_MIN / -1. */
+	setup(&v, 64);
+	v.gpr[EMU_RAX] = 10;
+	st = run(&v, "48 f7 f3", NULL);					/* div rbx */
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_DE && v.gpr[EMU_RAX] == 10,
+		 "div by zero: #DE, nothing changed");
+	v.gpr[EMU_RDX] = 5;
+	v.gpr[EMU_RBX] = 5;
+	st = run(&v, "48 f7 f3", NULL);
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_DE, "div quotient overflow: #DE");
+	v.gpr[EMU_RDX] = 4;
+	v.gpr[EMU_RAX] = 3;
+	st = run(&v, "48 f7 f3", NULL);		/* (4 * 2^64 + 3) / 5 */
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RAX] == 0xcccccccccccccccdull &&
+		 v.gpr[EMU_RDX] == 2, "128/64 div: q %llx r %llu",
+		 (unsigned long long)v.gpr[EMU_RAX], (unsigned long long)v.gpr[EMU_RDX]);
+	v.rip = 0x100;
+	v.gpr[EMU_RAX] = 0x80000000;
+	v.gpr[EMU_RDX] = 0xffffffff;
+	v.gpr[EMU_RBX] = 0xffffffff;
+	st = run(&v, "f7 fb", NULL);					/* idiv ebx */
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_DE, "idiv INT_MIN / -1: #DE");
+	v.gpr[EMU_RAX] = 0xfff9;					/* -7 */
+	v.gpr[EMU_RBX] = 2;
+	st = run(&v, "f6 fb", NULL);					/* idiv bl */
+	UT_CHECK(st == EMU_DONE && (v.gpr[EMU_RAX] & 0xffff) == 0xfffd,
+		 "idiv bl: -7 / 2 = -3 rem -1 (ax %llx)", (unsigned long long)v.gpr[EMU_RAX]);
+
 	setup(&v, 64);
 	st = run(&v, "0f a2", NULL);					/* cpuid */
 	UT_CHECK(st == EMU_UNHANDLED && v.ninjected == 0 && v.rip == 0x100,
 		 "cpuid: unhandled, nothing changed");
 	st = run(&v, "62 f1 fe 48 6f 00", NULL);
 	UT_CHECK(st == EMU_UNHANDLED, "EVEX: unhandled, not misread");
-	st = run(&v, "f7 e3", NULL);					/* mul ebx */
-	UT_CHECK(st == EMU_UNHANDLED, "mul: unhandled");
+	st = run(&v, "0f a4 c3 04", NULL);				/* shld ebx, eax, 4 */
+	UT_CHECK(st == EMU_UNHANDLED, "shld: unhandled");
 
 	/* Fetching the instruction from guest memory. */
 	setup(&v, 64);

@@ -161,6 +161,8 @@ int emu_load_sreg(struct emu_ctxt *ctxt, unsigned int seg, u16 sel);
 int emu_h_alu(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_unary(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_bt(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
+int emu_h_muldiv(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
+int emu_h_imul(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_shift(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_setcc(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_mov(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);

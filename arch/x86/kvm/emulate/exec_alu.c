@@ -273,3 +273,170 @@ int emu_h_shift(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 	dst->val = res;
 	return X_OK;
 }
+
+/* 64 x 64 -> 128-bit unsigned product from 32-bit halves (no 128-bit types in C here). */
+static u64 mul_u64(u64 a, u64 b, u64 *hi)
+{
+	u64 al = (u32)a, ah = a >> 32, bl = (u32)b, bh = b >> 32;
+	u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	u64 mid = (ll >> 32) + (u32)lh + (u32)hl;
+
+	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	return (mid << 32) | (u32)ll;
+}
+
+/* Signed 64 x 64 -> 128: the unsigned product corrected for negative operands. */
+static u64 mul_s64(u64 a, u64 b, u64 *hi)
+{
+	u64 lo = mul_u64(a, b, hi);
+
+	if ((s64)a < 0)
+		*hi -= b;
+	if ((s64)b < 0)
+		*hi -= a;
+	return lo;
+}
+
+/* 128 / 64 by shift and subtract; false when the quotient does not fit in 64 bits. */
+static bool div_u128(u64 hi, u64 lo, u64 d, u64 *q, u64 *r)
+{
+	unsigned int i;
+	u64 quot = 0;
+
+	if (!d || hi >= d)
+		return false;
+	for (i = 0; i < 64; i++) {
+		bool top = hi >> 63;
+
+		hi = (hi << 1) | (lo >> 63);
+		lo <<= 1;
+		quot <<= 1;
+		if (top || hi >= d) {
+			hi -= d;
+			quot |= 1;
+		}
+	}
+	*q = quot;
+	*r = hi;
+	return true;
+}
+
+static void set_cf_of(struct emu_ctxt *ctxt, bool v)
+{
+	if (v)
+		ctxt->rflags |= EMU_FL_CF | EMU_FL_OF;
+	else
+		ctxt->rflags &= ~(EMU_FL_CF | EMU_FL_OF);
+}
+
+/* Product of a and b at size bytes: low and high halves; returns CF/OF. */
+static bool multiply(bool sign, u64 a, u64 b, unsigned int size, u64 *lo, u64 *hi)
+{
+	unsigned int bits = size * 8;
+	u64 mask = emu_size_mask(size), h;
+
+	if (sign) {
+		a = emu_sext(a, size);
+		b = emu_sext(b, size);
+	} else {
+		a &= mask;
+		b &= mask;
+	}
+	if (size == 8) {
+		*lo = sign ? mul_s64(a, b, &h) : mul_u64(a, b, &h);
+		*hi = h;
+		return sign ? h != (u64)((s64)*lo >> 63) : h != 0;
+	}
+	*lo = (a * b) & mask;
+	*hi = ((a * b) >> bits) & mask;
+	if (sign)
+		return emu_sext(*lo, size) != a * b;
+	return *hi != 0;
+}
+
+/*
+ * Group 3 /4../7: MUL, IMUL, DIV, IDIV of the accumulator by r/m (sub 4..7).  CF and OF
+ * tell whether the product needs the high half; SF, ZF, AF, PF are undefined (kept).
+ * DIV and IDIV raise #DE on a zero divisor or a quotient that does not fit; their flags
+ * are undefined (kept).
+ */
+int emu_h_muldiv(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
+{
+	unsigned int size = dst->size, op = ctxt->insn.desc->sub;
+	u64 mask = emu_size_mask(size), lo, hi, q, r;
+	u64 a_lo, a_hi, d = dst->val & mask;
+	bool neg_q, neg_r;
+
+	(void)src;
+	if (size == 1) {
+		a_lo = ctxt->gpr[EMU_RAX] & 0xff;
+		a_hi = (ctxt->gpr[EMU_RAX] >> 8) & 0xff;
+	} else {
+		a_lo = ctxt->gpr[EMU_RAX] & mask;
+		a_hi = ctxt->gpr[EMU_RDX] & mask;
+	}
+	if (op == 4 || op == 5) {
+		set_cf_of(ctxt, multiply(op == 5, a_lo, d, size, &lo, &hi));
+		goto store;
+	}
+	if (!d)
+		return emu_fault(ctxt, EMU_EXC_DE, false, 0);
+	if (op == 6) {
+		/* Unsigned: widen the dividend to 128 bits. */
+		if (size < 8) {
+			u64 n = (a_hi << (size * 8)) | a_lo;
+
+			q = n / d;
+			r = n % d;
+			if (q > mask)
+				return emu_fault(ctxt, EMU_EXC_DE, false, 0);
+		} else if (!div_u128(a_hi, a_lo, d, &q, &r)) {
+			return emu_fault(ctxt, EMU_EXC_DE, false, 0);
+		}
+	} else {
+		/* Signed: divide magnitudes, then fix the signs; the quotient must fit. */
+		u64 sd = emu_sext(d, size), sign = 1ull << (size * 8 - 1), qmax;
+		u64 n_hi = size == 8 ? a_hi : ((s64)emu_sext(a_hi, size) < 0 ? ~0ull : 0);
+		u64 n_lo = size == 8 ? a_lo : ((a_hi << (size * 8)) | a_lo);
+
+		if (size < 8)
+			n_lo = emu_sext(n_lo, size * 2);
+		neg_r = (s64)n_hi < 0;
+		neg_q = neg_r != ((s64)sd < 0);
+		if (neg_r) {
+			n_lo = ~n_lo + 1;
+			n_hi = ~n_hi + !n_lo;
+		}
+		if ((s64)sd < 0)
+			sd = -sd;
+		if (!div_u128(n_hi, n_lo, sd, &q, &r))
+			return emu_fault(ctxt, EMU_EXC_DE, false, 0);
+		qmax = neg_q ? sign : sign - 1;
+		if (q > qmax)
+			return emu_fault(ctxt, EMU_EXC_DE, false, 0);
+		if (neg_q)
+			q = -q;
+		if (neg_r)
+			r = -r;
+	}
+	lo = q;
+	hi = r;
+store:
+	if (size == 1) {
+		emu_reg_write(ctxt, EMU_RAX, 2, false, ((hi & 0xff) << 8) | (lo & 0xff));
+	} else {
+		emu_reg_write(ctxt, EMU_RAX, size, false, lo);
+		emu_reg_write(ctxt, EMU_RDX, size, false, hi);
+	}
+	return X_OK;
+}
+
+/* IMUL r, r/m (0F AF) and IMUL r, r/m, imm (69, 6B): truncated signed product. */
+int emu_h_imul(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
+{
+	u64 a = ctxt->insn.map == 0 ? ctxt->insn.imm : dst->val, lo, hi;
+
+	set_cf_of(ctxt, multiply(true, a, src->val, dst->size, &lo, &hi));
+	dst->val = lo;
+	return X_OK;
+}

@@ -43,6 +43,8 @@ static const struct emu_opdesc map0[256] = {
 	[0x6d] = STR(SZ_Z, 0, STR_INS),
 	[0x6e] = STR(SZ_B, 0, STR_OUTS),
 	[0x6f] = STR(SZ_Z, 0, STR_OUTS),
+	[0x69] = OP(OPK_REG, OPK_RM, SZ_V, SZ_V, W_ONLY, 0, emu_h_imul),
+	[0x6b] = OP(OPK_REG, OPK_RM, SZ_V, SZ_V, W_ONLY, 0, emu_h_imul),
 	[0x84] = OP(OPK_RM, OPK_REG, SZ_B, SZ_B, R_ONLY, ALU_TEST, emu_h_alu),
 	[0x85] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, R_ONLY, ALU_TEST, emu_h_alu),
 	[0x86] = OP(OPK_RM, OPK_REG, SZ_B, SZ_B, OF_LOCK | OF_IMPL_LOCK, 0, emu_h_xchg),
@@ -96,11 +98,15 @@ static const struct emu_opdesc map0[256] = {
 static const struct emu_opdesc grp1_b[8] = { GRP1(SZ_B) };
 static const struct emu_opdesc grp1_v[8] = { GRP1(SZ_V) };
 
-/* Group 3 (F6/F7): TEST, NOT, NEG; MUL/IMUL/DIV/IDIV are not emulated. */
+/* Group 3 (F6/F7): TEST, NOT, NEG, MUL, IMUL, DIV, IDIV (r/m is only read by the last 4). */
 #define GRP3(sz)									\
 	[0 ... 1] = OP(OPK_RM, OPK_IMM, sz, sz, R_ONLY, ALU_TEST, emu_h_alu),		\
 	[2] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, OF_LOCK, ALU_NOT, emu_h_unary),		\
-	[3] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, OF_LOCK, ALU_NEG, emu_h_unary)
+	[3] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, OF_LOCK, ALU_NEG, emu_h_unary),		\
+	[4] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, R_ONLY, 4, emu_h_muldiv),		\
+	[5] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, R_ONLY, 5, emu_h_muldiv),		\
+	[6] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, R_ONLY, 6, emu_h_muldiv),		\
+	[7] = OP(OPK_RM, OPK_NONE, sz, SZ_NONE, R_ONLY, 7, emu_h_muldiv)
 
 static const struct emu_opdesc grp3_b[8] = { GRP3(SZ_B) };
 static const struct emu_opdesc grp3_v[8] = { GRP3(SZ_V) };
@@ -155,6 +161,7 @@ static const struct emu_opdesc map1[256] = {
 	[0xbb] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, W_ONLY | R_ONLY | OF_LOCK, 3, emu_h_bt),
 	[0xb0] = OP(OPK_RM, OPK_REG, SZ_B, SZ_B, OF_LOCK, 0, emu_h_cmpxchg),
 	[0xb1] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, OF_LOCK, 0, emu_h_cmpxchg),
+	[0xaf] = OP(OPK_REG, OPK_RM, SZ_V, SZ_V, 0, 0, emu_h_imul),
 	[0xb6] = OP(OPK_REG, OPK_RM, SZ_V, SZ_B, W_ONLY, 0, emu_h_movsx),
 	[0xb7] = OP(OPK_REG, OPK_RM, SZ_V, SZ_W, W_ONLY, 0, emu_h_movsx),
 	[0xbe] = OP(OPK_REG, OPK_RM, SZ_V, SZ_B, W_ONLY, 1, emu_h_movsx),
