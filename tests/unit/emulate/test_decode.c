@@ -169,8 +169,11 @@ static void fetch_and_truncation(void)
 		 "fetch fault on the second page: #PF cr2=%llx",
 		 (unsigned long long)v.ctxt.fault.cr2);
 	v.xlate_fault_at = 0;
+	memset(ram + 0x1ffc, 0, 8);
+	memcpy(ram + 0x2001, "\x01\x00\x00", 3);	/* what memory says after 5 bytes */
 	r = emu_decode(&v.ctxt, b, 5);
-	UT_CHECK(r != 0, "truncated instruction bytes are refused");
+	UT_CHECK(r == 0 && v.ctxt.insn.len == 8 && v.ctxt.insn.disp == 0x100,
+		 "bytes missing from the caller's prefix are fetched from CS:RIP");
 }
 
 /* The decoded form: sizes, registers, segment. */

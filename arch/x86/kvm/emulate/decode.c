@@ -97,11 +97,13 @@ static const u8 shape_map1[256] = {
 	[0xd0 ... 0xff] = SH_M,
 };
 
-/* Byte source: caller-supplied bytes, or fetched from CS:RIP on demand. */
+/*
+ * Byte source: the caller's bytes first (decode assists may give fewer than the whole
+ * instruction), then bytes fetched from CS:RIP on demand.
+ */
 struct cursor {
 	struct emu_ctxt *ctxt;
 	struct emu_insn *insn;
-	bool fetch;
 	unsigned int pos;
 	unsigned int avail;
 };
@@ -113,8 +115,6 @@ static int refill(struct cursor *c)
 	unsigned int n = 4096 - (unsigned int)(ip & 4095);
 	int r;
 
-	if (!c->fetch)
-		return X_UNH;	/* the caller's bytes end inside the instruction */
 	if (n > MAX_INSN_LEN - c->pos)
 		n = MAX_INSN_LEN - c->pos;
 	r = emu_fetch_bytes(c->ctxt, ip, c->insn->bytes + c->pos, n);
@@ -537,7 +537,7 @@ int emu_decode_insn(struct emu_ctxt *ctxt, struct emu_insn *insn, const u8 *byte
 	bool mode64 = ctxt->mode == EMU_MODE_PROT64;
 	bool real = ctxt->mode == EMU_MODE_REAL || ctxt->mode == EMU_MODE_VM86;
 	struct cursor c = {
-		.ctxt = ctxt, .insn = insn, .fetch = len == 0,
+		.ctxt = ctxt, .insn = insn,
 	};
 	u8 shape;
 	int r;

@@ -286,7 +286,8 @@ int emu_decode(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len);
 
 /*
  * Decode and execute one instruction.  bytes/len: the instruction bytes when the caller
- * has them (decode assists); len 0 makes the emulator fetch from CS:RIP.
+ * has them (decode assists); bytes beyond len, or all with len 0, are fetched from
+ * CS:RIP.
  */
 enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len);
 
