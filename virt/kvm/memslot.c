@@ -557,8 +557,9 @@ nomem:
  *  - deleting or moving a slot: before zapping its range, so that no fault can
  *    still be building a mapping through it (after the ioctl the VMM may unmap
  *    the memory, or put another slot at the old address);
- *  - turning logging on in place: before write-protecting, so that no fault
- *    still sees the slot without its bitmap and maps a page writable.
+ *  - turning logging on in place: before write-protecting (or returning, with
+ *    KVM_DIRTY_LOG_INITIALLY_SET), so that no fault still sees the slot
+ *    without its bitmap and maps a page writable behind the log's back.
  * A reader still on an older snapshot after the ioctl returns sees the VM as
  * it was an instant before (a gfn that just got a slot may still look like
  * MMIO to a fault already under way), and what it uses is freed after it is done.
@@ -567,7 +568,7 @@ static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct sl
 {
 	struct kvm_memory_slot *old = u->old, *new = u->new;
 	struct kvm_slot_garbage *g = u->garbage;
-	bool protect;
+	bool logging_on;
 
 	if (u->hidden) {
 		/*
@@ -598,10 +599,14 @@ static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct sl
 	 * as dirty and KVM_CLEAR_DIRTY_LOG write-protects them as it goes.  A
 	 * created or moved slot has no mappings in its range yet.
 	 */
-	protect = u->change == SLOT_FLAGS && u->fresh_bitmap &&
-		  !(vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET);
-	if (protect) {
+	logging_on = u->change == SLOT_FLAGS && u->fresh_bitmap;
+	if (logging_on) {
+		/* Also with INITIALLY_SET: a later KVM_CLEAR_DIRTY_LOG must not
+		 * race with a fault that still sees the slot without a bitmap.
+		 */
 		slots_wait_readers(vm);
+	}
+	if (logging_on && !(vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET)) {
 		spin_lock(&vm->mmu_lock);
 		kvm_arch_write_protect_gfn_range(vm, new->base_gfn, slot_end(new));
 		spin_unlock(&vm->mmu_lock);
