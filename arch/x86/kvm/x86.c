@@ -59,6 +59,7 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
 		return 1;
@@ -80,6 +81,8 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
 	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		return kvmx86_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return kvmx86_get_msr_index_list((void __user *)arg);
 	default:

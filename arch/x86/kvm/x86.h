@@ -166,7 +166,8 @@ int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
 int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
 long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, bool set);
 
-/* System ioctls (msr.c). */
+/* System ioctls (cpuid.c, msr.c). */
+long kvmx86_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
 long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul);
 
 #endif /* KVM_X86_H */
