@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The whole test run (`make check`, and .ci/run): install what is missing, build
+# the modules and selftests with -Werror, run the host unit tests, the ABI test,
+# short fuzz runs, then the selftests in the test VM against our modules and
+# against Debian's KVM (reference mode).  Ends with "N passed, N failed".
+#
+# Counting: every top-level TAP line ("ok ..." / "not ok ...") of a stage counts
+# as one test; a stage without TAP output (a build, a fuzz run) counts as one.
+set -u
+cd "$(dirname "$0")/.."
+TOP=$PWD
+LOG=$TOP/build/check
+rm -rf "$LOG"
+mkdir -p "$LOG"
+pass=0
+fail=0
+failed_names=()
+
+# stage NAME tap|single COMMAND...
+stage() {
+	local name=$1 kind=$2 rc p f
+	shift 2
+	echo "=== $name"
+	"$@" >"$LOG/$name.log" 2>&1
+	rc=$?
+	if [ "$kind" = tap ]; then
+		p=$(grep -c '^ok ' "$LOG/$name.log")
+		f=$(grep -c '^not ok ' "$LOG/$name.log")
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1	# the stage failed without saying which test
+		fi
+	elif [ "$rc" -eq 0 ]; then
+		p=1; f=0
+	else
+		p=0; f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	echo "    $p passed, $f failed (log: build/check/$name.log)"
+	if [ "$f" -ne 0 ]; then
+		failed_names+=("$name")
+		grep '^not ok ' "$LOG/$name.log" | head -20 | sed 's/^/    /'
+		[ "$kind" = single ] && tail -20 "$LOG/$name.log" | sed 's/^/    | /'
+	fi
+	return 0
+}
+
+modules_build() {
+	make modules 2>&1 | tee "$LOG/modules.out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	# -Werror covers C warnings; refuse modpost/objtool warnings too.
+	! grep -E 'warning:|WARNING:' "$LOG/modules.out"
+}
+
+scripts/deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+
+stage modules single modules_build
+stage selftests-build single make selftests
+stage unit tap scripts/run-unit.sh
+stage abi tap make -C tests/abi run
+stage fuzz-short single make -C tests/fuzz short
+stage testvm-ours tap scripts/testvm.sh --impl ours
+stage testvm-debian tap scripts/testvm.sh --impl debian
+
+echo
+[ ${#failed_names[@]} -eq 0 ] || echo "failed stages: ${failed_names[*]}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
