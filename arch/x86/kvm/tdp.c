@@ -19,10 +19,9 @@
 #include <linux/kvm_memslot.h>
 #include "tdp.h"
 
-#define TDP_LEVELS		4
+#define TDP_MAX_LEVELS		5
 #define TDP_ENTRIES		512
 #define TDP_ADDR_MASK		0x000ffffffffff000ULL
-#define TDP_GPA_BITS		48
 
 /* Index of gpa in a table of the given level (1 = leaf table). */
 static unsigned int tdp_index(u64 gpa, int level)
@@ -43,6 +42,12 @@ int kvm_tdp_init(struct kvm_vm *vm)
 	if (!root)
 		return -ENOMEM;
 	xvm->tdp_root = page_address(root);
+	/*
+	 * AMD's nested walk has as many levels as the host's own paging mode at
+	 * VMRUN (5 with LA57 on); EPT's depth is chosen in its pointer.
+	 */
+	xvm->tdp_levels = (kvm_x86_ops->tdp_format->follows_host_levels &&
+			   pgtable_l5_enabled()) ? 5 : 4;
 	return 0;
 }
 
@@ -63,7 +68,7 @@ void kvm_tdp_destroy(struct kvm_vm *vm)
 	struct kvm_x86_vm *xvm = vm->arch;
 
 	if (xvm->tdp_root)
-		tdp_free_table(xvm->tdp_root, TDP_LEVELS);
+		tdp_free_table(xvm->tdp_root, xvm->tdp_levels);
 	xvm->tdp_root = NULL;
 }
 
@@ -156,7 +161,7 @@ void kvm_arch_zap_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 	struct kvm_x86_vm *xvm = vm->arch;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (tdp_walk_range(xvm->tdp_root, TDP_LEVELS, 0, start, end, tdp_zap_leaf))
+	if (tdp_walk_range(xvm->tdp_root, xvm->tdp_levels, 0, start, end, tdp_zap_leaf))
 		kvm_tdp_flush_remote(vm);
 }
 
@@ -165,19 +170,19 @@ void kvm_arch_write_protect_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 	struct kvm_x86_vm *xvm = vm->arch;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (tdp_walk_range(xvm->tdp_root, TDP_LEVELS, 0, start, end, tdp_wrprot_leaf))
+	if (tdp_walk_range(xvm->tdp_root, xvm->tdp_levels, 0, start, end, tdp_wrprot_leaf))
 		kvm_tdp_flush_remote(vm);
 }
 
 /* Page-table pages for one fault, allocated before mmu_lock is taken. */
 struct tdp_page_cache {
 	int nr;
-	u64 *pages[TDP_LEVELS - 1];
+	u64 *pages[TDP_MAX_LEVELS - 1];
 };
 
 static int tdp_cache_fill(struct tdp_page_cache *c)
 {
-	while (c->nr < TDP_LEVELS - 1) {
+	while (c->nr < TDP_MAX_LEVELS - 1) {
 		unsigned long p = get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 		if (!p)
@@ -201,7 +206,7 @@ static void tdp_install(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u6
 	u64 *table = xvm->tdp_root;
 	int level;
 
-	for (level = TDP_LEVELS; level > 1; level--) {
+	for (level = xvm->tdp_levels; level > 1; level--) {
 		u64 *e = &table[tdp_index(gpa, level)];
 
 		if (!*e) {
@@ -226,7 +231,7 @@ int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 	int idx, r;
 	u64 gfn = gpa >> PAGE_SHIFT;
 
-	if (gpa >> TDP_GPA_BITS)
+	if (gpa >> (PAGE_SHIFT + 9 * ((struct kvm_x86_vm *)vm->arch)->tdp_levels))
 		return KVM_TDP_MMIO;
 
 retry:

@@ -11,12 +11,13 @@
 
 #include "x86.h"
 
-/* Bits of a table entry, per vendor; a 4-level table with 4 KiB leaves. */
+/* Bits of a table entry, per vendor; a 4- or 5-level table with 4 KiB leaves. */
 struct kvm_tdp_format {
 	u64 table;		/* bits of a non-leaf entry (present, writable, ...) */
 	u64 present;		/* the bit that makes a leaf readable / present */
 	u64 writable;		/* the bit that makes a leaf writable */
 	u64 leaf;		/* further bits of every leaf (user, exec, memory type) */
+	bool follows_host_levels;	/* 5 levels when the host runs with LA57 */
 };
 
 int kvm_tdp_init(struct kvm_vm *vm);

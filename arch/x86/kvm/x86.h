@@ -152,6 +152,7 @@ struct kvm_x86_vm {
 	u64 tss_addr;			/* KVM_SET_TSS_ADDR (unused by SVM) */
 	u64 identity_map_addr;		/* KVM_SET_IDENTITY_MAP_ADDR (unused by SVM) */
 	u64 *tdp_root;			/* nested page table root; vm->mmu_lock */
+	int tdp_levels;			/* 4 or 5, fixed at VM creation */
 	void *backend;			/* the backend's own VM state */
 };
 

@@ -530,6 +530,7 @@ static const struct kvm_tdp_format svm_npt_format = {
 	.present	= _PAGE_PRESENT,
 	.writable	= _PAGE_RW,
 	.leaf		= _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY,
+	.follows_host_levels = true,
 };
 
 static const struct kvm_x86_backend_ops svm_ops = {
