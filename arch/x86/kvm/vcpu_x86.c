@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 #include "x86.h"
 #include "tdp.h"
 
@@ -187,6 +188,22 @@ static int kvm_x86_set_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
 	return 0;
 }
 
+static bool kvm_x86_cpuid_equal(struct kvm_x86_vcpu *v, const struct kvm_cpuid_entry2 *e, u32 n)
+{
+	u32 i;
+
+	if (n != v->cpuid_nent)
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct kvm_cpuid_entry2 *a = &v->cpuid[i], *b = &e[i];
+
+		if (a->function != b->function || a->index != b->index || a->flags != b->flags ||
+		    a->eax != b->eax || a->ebx != b->ebx || a->ecx != b->ecx || a->edx != b->edx)
+			return false;
+	}
+	return true;
+}
+
 static long kvm_x86_set_cpuid2(struct kvm_x86_vcpu *v, struct kvm_cpuid2 __user *uc)
 {
 	struct kvm_cpuid_entry2 *e = NULL;
@@ -201,6 +218,11 @@ static long kvm_x86_set_cpuid2(struct kvm_x86_vcpu *v, struct kvm_cpuid2 __user 
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/* Once the vCPU has run, only the identical table may be set again (as Linux). */
+	if (v->has_run && !kvm_x86_cpuid_equal(v, e, head.nent)) {
+		kvfree(e);
+		return -EINVAL;
+	}
 	kvfree(v->cpuid);
 	v->cpuid = e;
 	v->cpuid_nent = head.nent;
@@ -213,12 +235,9 @@ static long kvm_x86_get_cpuid2(struct kvm_x86_vcpu *v, struct kvm_cpuid2 __user 
 
 	if (copy_from_user(&head, uc, sizeof(head)))
 		return -EFAULT;
-	if (head.nent < v->cpuid_nent) {
-		head.nent = v->cpuid_nent;
-		if (copy_to_user(uc, &head, sizeof(head)))
-			return -EFAULT;
+	/* Too small: E2BIG, and nent is left as the caller gave it (as Linux 6.1). */
+	if (head.nent < v->cpuid_nent)
 		return -E2BIG;
-	}
 	head.nent = v->cpuid_nent;
 	if (copy_to_user(uc, &head, sizeof(head)))
 		return -EFAULT;
@@ -240,6 +259,44 @@ static long kvm_x86_set_mp_state(struct kvm_x86_vcpu *v, struct kvm_mp_state __u
 	return 0;
 }
 
+/*
+ * KVM_GET/SET_FPU: the legacy FXSAVE view of the guest's FPU state.  Outside
+ * KVM_RUN the guest state lives in memory (the run loop swaps it out on return).
+ */
+static void kvm_x86_get_fpu(struct kvm_x86_vcpu *v, struct kvm_fpu *f)
+{
+	struct fxregs_state *fx = &v->guest_fpu.fpstate->regs.fxsave;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->fpr, fx->st_space, sizeof(f->fpr));
+	f->fcw = fx->cwd;
+	f->fsw = fx->swd;
+	f->ftwx = fx->twd;
+	f->last_opcode = fx->fop;
+	f->last_ip = fx->rip;
+	f->last_dp = fx->rdp;
+	memcpy(f->xmm, fx->xmm_space, sizeof(f->xmm));
+	f->mxcsr = fx->mxcsr;
+}
+
+static void kvm_x86_set_fpu(struct kvm_x86_vcpu *v, const struct kvm_fpu *f)
+{
+	union fpregs_state *regs = &v->guest_fpu.fpstate->regs;
+	struct fxregs_state *fx = &regs->fxsave;
+
+	memcpy(fx->st_space, f->fpr, sizeof(f->fpr));
+	fx->cwd = f->fcw;
+	fx->swd = f->fsw;
+	fx->twd = f->ftwx;
+	fx->fop = f->last_opcode;
+	fx->rip = f->last_ip;
+	fx->rdp = f->last_dp;
+	memcpy(fx->xmm_space, f->xmm, sizeof(f->xmm));
+	/* XRSTOR must load the legacy area, not put x87/SSE in their init state. */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		regs->xsave.header.xfeatures |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+}
+
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm_x86_vcpu *v = to_x86(vcpu);
@@ -248,6 +305,7 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		struct kvm_regs regs;
 		struct kvm_sregs sregs;
 		struct kvm_mp_state mp;
+		struct kvm_fpu fpu;
 	} *u;
 	long r;
 
@@ -276,6 +334,17 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
 			break;
 		r = kvm_x86_set_sregs(v, &u->sregs);
+		break;
+	case KVM_GET_FPU:
+		kvm_x86_get_fpu(v, &u->fpu);
+		r = copy_to_user(argp, &u->fpu, sizeof(u->fpu)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_FPU:
+		r = -EFAULT;
+		if (copy_from_user(&u->fpu, argp, sizeof(u->fpu)))
+			break;
+		kvm_x86_set_fpu(v, &u->fpu);
+		r = 0;
 		break;
 	case KVM_SET_CPUID2:
 		r = kvm_x86_set_cpuid2(v, argp);
@@ -339,6 +408,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		return -EINTR;
 	}
 
+	v->has_run = true;
 	fpu_swap_kvm_fpstate(&v->guest_fpu, true);
 	for (;;) {
 		if (signal_pending(current)) {

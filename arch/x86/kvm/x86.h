@@ -114,6 +114,7 @@ struct kvm_x86_vcpu {
 	u32 cpuid_nent;
 
 	struct kvm_x86_pio pio;		/* KVM_EXIT_IO in flight */
+	bool has_run;			/* KVM_RUN entered at least once */
 	u32 mp_state;
 	u64 apic_base;
 	u64 tsc_offset;

@@ -254,10 +254,27 @@ static bool svm_efer_valid(u64 efer)
 	return !(efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR));
 }
 
+/* 48-bit virtual addresses: the guest is never offered LA57. */
+static bool svm_canonical(u64 addr)
+{
+	return ((s64)addr << 16 >> 16) == (s64)addr;
+}
+
 static int svm_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 {
 	struct svm_vcpu *svm = to_svm(v);
 	struct vmcb_save *s = &svm->vmcb->save;
+
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+		if (!svm_canonical(data))
+			return 1;
+		break;
+	}
 
 	switch (index) {
 	case MSR_EFER:
