@@ -48,12 +48,17 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	r = -ENOMEM;
 	if (!fpu_alloc_guest_fpstate(&v->guest_fpu))
 		goto err_free;
-	r = kvm_x86_ops->vcpu_create(v);
+	r = kvmx86_emu_init(v);
 	if (r)
 		goto err_fpu;
+	r = kvm_x86_ops->vcpu_create(v);
+	if (r)
+		goto err_emu;
 	kvm_x86_reset(v);
 	return 0;
 
+err_emu:
+	kvmx86_emu_free(v);
 err_fpu:
 	fpu_free_guest_fpstate(&v->guest_fpu);
 err_free:
@@ -69,6 +74,7 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 	if (!v)
 		return;
 	kvm_x86_ops->vcpu_free(v);
+	kvmx86_emu_free(v);
 	fpu_free_guest_fpstate(&v->guest_fpu);
 	kfree(v->cpuid);
 	kfree(v);
@@ -397,19 +403,23 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* As Linux: -EINTR at once, exit_reason left as it was. */
+	if (READ_ONCE(run->immediate_exit))
+		return -EINTR;
+
 	if (v->pio.pending) {
 		if (v->pio.in)
 			kvm_x86_complete_pio_in(v);
 		v->pio.pending = false;
 	}
 
-	if (READ_ONCE(run->immediate_exit)) {
-		run->exit_reason = KVM_EXIT_INTR;
-		return -EINTR;
-	}
-
 	v->has_run = true;
 	fpu_swap_kvm_fpstate(&v->guest_fpu, true);
+	if (v->emu_pending) {
+		r = kvmx86_emu_complete(v);
+		if (r != KVM_EXIT_ACTION_RESUME)
+			goto out;
+	}
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -425,6 +435,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		if (r != KVM_EXIT_ACTION_RESUME)
 			break;
 	}
+out:
 	fpu_swap_kvm_fpstate(&v->guest_fpu, false);
 	return r;
 }
@@ -440,7 +451,7 @@ int kvmx86_exit_pio(struct kvm_x86_vcpu *v, u16 port, u8 size, bool in, bool str
 	u64 rax = v->gpr[KVM_REG_RAX];
 
 	if (string)
-		return kvmx86_exit_internal(v, KVM_INTERNAL_ERROR_EMULATION, NULL, 0);
+		return kvmx86_emulate(v, NULL, 0);
 
 	if (!in)
 		memcpy(data, &rax, size);

@@ -23,6 +23,7 @@
 
 struct kvm_x86_vcpu;
 struct kvm_tdp_format;
+struct emu_ctxt;
 
 /* Indices of gpr[], in the order of the instruction encoding. */
 enum kvm_x86_reg {
@@ -97,6 +98,10 @@ struct kvm_x86_backend_ops {
 	 */
 	int (*run)(struct kvm_x86_vcpu *v);
 
+	/* Queue an exception for the next entry (cr2 for #PF). */
+	void (*inject_exception)(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+				 u64 cr2);
+
 	/* Entry format of the guest-physical page table (tdp.h). */
 	const struct kvm_tdp_format *tdp_format;
 };
@@ -115,6 +120,8 @@ struct kvm_x86_vcpu {
 
 	struct kvm_x86_pio pio;		/* KVM_EXIT_IO in flight */
 	bool has_run;			/* KVM_RUN entered at least once */
+	struct emu_ctxt *emu;		/* instruction emulator state */
+	bool emu_pending;		/* an emulated instruction waits for userspace */
 	u32 mp_state;
 	u64 apic_base;
 	u64 tsc_offset;
@@ -142,11 +149,14 @@ int kvmx86_exit_pio(struct kvm_x86_vcpu *v, u16 port, u8 size, bool in, bool str
 int kvmx86_exit_cpuid(struct kvm_x86_vcpu *v);
 int kvmx86_exit_hlt(struct kvm_x86_vcpu *v);
 int kvmx86_exit_shutdown(struct kvm_x86_vcpu *v);
-int kvmx86_exit_mmio(struct kvm_x86_vcpu *v, u64 gpa, bool write);
 int kvmx86_exit_internal(struct kvm_x86_vcpu *v, u32 suberror, const u64 *data, int ndata);
 int kvmx86_exit_fail_entry(struct kvm_x86_vcpu *v, u64 reason);
-int kvmx86_exit_rdmsr(struct kvm_x86_vcpu *v);
-int kvmx86_exit_wrmsr(struct kvm_x86_vcpu *v);
+
+/* Instruction emulation (emulate_glue.c). */
+int kvmx86_emu_init(struct kvm_x86_vcpu *v);
+void kvmx86_emu_free(struct kvm_x86_vcpu *v);
+int kvmx86_emulate(struct kvm_x86_vcpu *v, const u8 *bytes, unsigned int len);
+int kvmx86_emu_complete(struct kvm_x86_vcpu *v);
 
 /* x86 part of a VM (vm->arch). */
 struct kvm_x86_vm {

@@ -569,6 +569,7 @@ static const struct kvm_x86_backend_ops svm_ops = {
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.run			= svm_run,
+	.inject_exception	= svm_inject_exception_op,
 	.tdp_format		= &svm_npt_format,
 };
 

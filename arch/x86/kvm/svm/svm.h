@@ -50,6 +50,8 @@ static __always_inline void stgi(void)
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *svm);
 void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_error, u32 error);
+void svm_inject_exception_op(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+			      u64 cr2);
 
 /* vmrun.S */
 void __kvm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);

@@ -24,6 +24,16 @@ void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_error, u32 e
 	c->event_inj_err = error;
 }
 
+void svm_inject_exception_op(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+			      u64 cr2)
+{
+	struct svm_vcpu *svm = to_svm(v);
+
+	if (vector == PF_VECTOR)
+		svm->vmcb->save.cr2 = cr2;
+	svm_inject_exception(svm, vector, has_error, error);
+}
+
 static int svm_inject_ud(struct svm_vcpu *svm)
 {
 	svm_inject_exception(svm, UD_VECTOR, false, 0);
@@ -48,11 +58,14 @@ static int svm_exit_ioio(struct svm_vcpu *svm)
 	u8 size = (info & SVM_IOIO_SZ_MASK) >> SVM_IOIO_SZ_SHIFT;
 	u16 port = info >> SVM_IOIO_PORT_SHIFT;
 
+	if (size != 1 && size != 2 && size != 4)
+		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_EMULATION, &info, 1);
+	/* String forms are emulated from CS:RIP; the others just move past the insn. */
+	if (info & SVM_IOIO_STR)
+		return kvmx86_emulate(svm->v, NULL, 0);
 	/* exit_info_2 holds the address of the next instruction for IOIO exits. */
 	svm->v->rip = svm->vmcb->control.exit_info_2;
 	svm->vmcb->control.int_state &= ~1U;
-	if (size != 1 && size != 2 && size != 4)
-		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_EMULATION, &info, 1);
 	return kvmx86_exit_pio(svm->v, port, size, info & SVM_IOIO_IN, info & SVM_IOIO_STR,
 			       info & SVM_IOIO_REP);
 }
@@ -140,16 +153,8 @@ static int svm_exit_npf(struct svm_vcpu *svm)
 	r = kvmx86_tdp_fault(svm->v, gpa, c->exit_info_1 & SVM_NPF_WRITE);
 	if (r != KVM_TDP_MMIO)
 		return r;
-	/*
-	 * MMIO: needs the instruction emulator, which is not wired in yet.  Report
-	 * the access as an emulation failure with what decode assists gave us.
-	 */
-	{
-		u64 data[4] = { c->exit_info_1, gpa, c->insn_len, 0 };
-
-		memcpy(&data[3], c->insn_bytes, min_t(size_t, 8, sizeof(c->insn_bytes)));
-		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_EMULATION, data, 4);
-	}
+	/* MMIO: emulate the instruction, with the bytes decode assists fetched, if any. */
+	return kvmx86_emulate(svm->v, c->insn_bytes, min_t(u8, c->insn_len, 15));
 }
 
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Glue between the vCPU and the pure instruction emulator (emulate/) and guest
+ * page-table walker (walk/): the emulator's ops table implemented on a vCPU,
+ * and the MMIO / string I/O exits that go through it.
+ *
+ * Runs in the vCPU thread with vcpu->mutex held.  Guest memory is reached with
+ * kvm_read_guest()/kvm_write_guest() (which take slots_srcu themselves), never
+ * under vm->mmu_lock.
+ *
+ * Known limits: paging-structure A/D updates and LOCK'd read-modify-writes on
+ * guest RAM are done as read-compare-write, not atomically against other vCPUs;
+ * PAE PDPTEs are read from memory rather than cached at CR3 load.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/kvm_memslot.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xcr.h>
+#include "x86.h"
+#include "emulate/emulate.h"
+#include "walk/walk.h"
+
+/* Offset of the upper YMM halves (XSAVE component 2) in both XSAVE formats. */
+#define XSAVE_YMM_OFFSET	576
+
+static struct kvm_x86_vcpu *emu_vcpu(struct emu_ctxt *ctxt)
+{
+	return ctxt->priv;
+}
+
+static u64 eg_get_gpr(struct emu_ctxt *ctxt, unsigned int reg)
+{
+	return emu_vcpu(ctxt)->gpr[reg & 15];
+}
+
+static void eg_set_gpr(struct emu_ctxt *ctxt, unsigned int reg, u64 val)
+{
+	emu_vcpu(ctxt)->gpr[reg & 15] = val;
+}
+
+static u64 eg_get_rip(struct emu_ctxt *ctxt)
+{
+	return emu_vcpu(ctxt)->rip;
+}
+
+static void eg_set_rip(struct emu_ctxt *ctxt, u64 rip)
+{
+	emu_vcpu(ctxt)->rip = rip;
+}
+
+static u64 eg_get_rflags(struct emu_ctxt *ctxt)
+{
+	return emu_vcpu(ctxt)->rflags;
+}
+
+static void eg_set_rflags(struct emu_ctxt *ctxt, u64 rflags)
+{
+	emu_vcpu(ctxt)->rflags = rflags | X86_EFLAGS_FIXED;
+}
+
+/* enum emu_sreg order (ES CS SS DS FS GS TR LDTR) equals enum kvm_x86_seg. */
+static void eg_get_seg(struct emu_ctxt *ctxt, unsigned int seg, struct emu_seg *out)
+{
+	struct kvm_segment s;
+
+	kvm_x86_ops->get_segment(emu_vcpu(ctxt), &s, seg);
+	out->base = s.base;
+	out->limit = s.limit;
+	out->selector = s.selector;
+	out->type = s.type;
+	out->s = s.s;
+	out->dpl = s.dpl;
+	out->present = s.present;
+	out->db = s.db;
+	out->l = s.l;
+	out->g = s.g;
+	out->unusable = s.unusable;
+}
+
+static void eg_set_seg(struct emu_ctxt *ctxt, unsigned int seg, const struct emu_seg *in)
+{
+	struct kvm_segment s = {
+		.base = in->base, .limit = in->limit, .selector = in->selector,
+		.type = in->type, .s = in->s, .dpl = in->dpl, .present = in->present,
+		.db = in->db, .l = in->l, .g = in->g, .unusable = in->unusable,
+	};
+
+	kvm_x86_ops->set_segment(emu_vcpu(ctxt), &s, seg);
+}
+
+static u64 eg_get_cr(struct emu_ctxt *ctxt, unsigned int nr)
+{
+	return kvm_x86_ops->get_cr(emu_vcpu(ctxt), nr);
+}
+
+static u64 eg_get_efer(struct emu_ctxt *ctxt)
+{
+	return kvm_x86_ops->get_efer(emu_vcpu(ctxt));
+}
+
+static unsigned int eg_get_cpl(struct emu_ctxt *ctxt)
+{
+	struct kvm_segment ss;
+
+	if (!(eg_get_cr(ctxt, 0) & X86_CR0_PE))
+		return 0;
+	if (emu_vcpu(ctxt)->rflags & X86_EFLAGS_VM)
+		return 3;
+	kvm_x86_ops->get_segment(emu_vcpu(ctxt), &ss, KVM_SEG_SS);
+	return ss.dpl;
+}
+
+static int eg_read_pte(void *priv, u64 gpa, u64 *val, unsigned int size)
+{
+	struct kvm_x86_vcpu *v = priv;
+
+	*val = 0;
+	return kvm_read_guest(v->vcpu->vm, gpa, val, size);
+}
+
+static int eg_cmpxchg_pte(void *priv, u64 gpa, u64 old, u64 new, unsigned int size)
+{
+	struct kvm_x86_vcpu *v = priv;
+	u64 cur = 0;
+	int r;
+
+	r = kvm_read_guest(v->vcpu->vm, gpa, &cur, size);
+	if (r)
+		return r;
+	if (cur != old)
+		return 1;
+	return kvm_write_guest(v->vcpu->vm, gpa, &new, size);
+}
+
+static const struct walk_ops eg_walk_ops = {
+	.read_pte = eg_read_pte,
+	.cmpxchg_pte = eg_cmpxchg_pte,
+};
+
+static int eg_translate(struct emu_ctxt *ctxt, u64 linear, unsigned int access, u64 *gpa,
+			struct emu_fault *fault)
+{
+	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
+	struct walk_cfg cfg = {
+		.cr0 = eg_get_cr(ctxt, 0),
+		.cr3 = eg_get_cr(ctxt, 3),
+		.cr4 = eg_get_cr(ctxt, 4),
+		.efer = eg_get_efer(ctxt),
+		.maxphyaddr = boot_cpu_data.x86_phys_bits,
+		.gbpages = true,
+		.eflags_ac = !!(v->rflags & X86_EFLAGS_AC),
+		.set_ad = true,
+	};
+	struct walk_result res;
+	int r;
+
+	if (!(cfg.cr0 & X86_CR0_PG)) {
+		*gpa = linear;
+		return 0;
+	}
+	r = walk_translate(&eg_walk_ops, v, &cfg, linear, access, &res);
+	if (r == WALK_OK) {
+		*gpa = res.gpa;
+		return 0;
+	}
+	fault->vector = EMU_EXC_PF;
+	fault->has_error = true;
+	fault->error = r == WALK_FAULT ? res.error : 0;
+	fault->cr2 = linear;
+	return -1;
+}
+
+/* RAM when a writable (for writes) memory slot backs gpa, else MMIO. */
+static bool eg_is_ram(struct kvm_x86_vcpu *v, u64 gpa, bool write)
+{
+	struct kvm_vm *vm = v->vcpu->vm;
+	struct kvm_memory_slot *slot;
+	bool ram;
+	int idx;
+
+	idx = srcu_read_lock(&vm->slots_srcu);
+	slot = kvm_gfn_to_memslot(kvm_memslots(vm), gpa >> PAGE_SHIFT);
+	ram = slot && !(write && (slot->flags & KVM_MEM_READONLY));
+	srcu_read_unlock(&vm->slots_srcu, idx);
+	return ram;
+}
+
+static int eg_read_phys(struct emu_ctxt *ctxt, u64 gpa, void *buf, unsigned int len)
+{
+	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
+
+	if (!eg_is_ram(v, gpa, false) || kvm_read_guest(v->vcpu->vm, gpa, buf, len))
+		return EMU_MEM_MMIO;
+	return EMU_MEM_OK;
+}
+
+static int eg_write_phys(struct emu_ctxt *ctxt, u64 gpa, const void *buf, unsigned int len)
+{
+	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
+
+	if (!eg_is_ram(v, gpa, true) || kvm_write_guest(v->vcpu->vm, gpa, buf, len))
+		return EMU_MEM_MMIO;
+	return EMU_MEM_OK;
+}
+
+static int eg_cmpxchg_phys(struct emu_ctxt *ctxt, u64 gpa, const void *old, const void *new,
+			   unsigned int len)
+{
+	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
+	u8 cur[8];
+
+	if (len > sizeof(cur) || !eg_is_ram(v, gpa, true))
+		return EMU_MEM_MMIO;
+	if (kvm_read_guest(v->vcpu->vm, gpa, cur, len))
+		return EMU_MEM_MMIO;
+	if (memcmp(cur, old, len))
+		return EMU_MEM_CHANGED;
+	if (kvm_write_guest(v->vcpu->vm, gpa, new, len))
+		return EMU_MEM_MMIO;
+	return EMU_MEM_OK;
+}
+
+/* No in-kernel devices yet: every device access goes to userspace. */
+static int eg_to_user_read(struct emu_ctxt *ctxt, u64 addr, void *buf, unsigned int len)
+{
+	return EMU_MEM_USER;
+}
+
+static int eg_to_user_write(struct emu_ctxt *ctxt, u64 addr, const void *buf, unsigned int len)
+{
+	return EMU_MEM_USER;
+}
+
+static int eg_pio_in(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int len)
+{
+	return EMU_MEM_USER;
+}
+
+static int eg_pio_out(struct emu_ctxt *ctxt, u16 port, const void *buf, unsigned int len)
+{
+	return EMU_MEM_USER;
+}
+
+/*
+ * Vector registers.  While KVM_RUN runs, the guest's FPU state is the task's;
+ * kernel_fpu_begin() writes the live registers back to it, so the memory image is
+ * current until kernel_fpu_end(), and the next guest entry reloads it.
+ */
+static void eg_get_vec(struct emu_ctxt *ctxt, unsigned int idx, void *buf, unsigned int len)
+{
+	union fpregs_state *regs = &emu_vcpu(ctxt)->guest_fpu.fpstate->regs;
+
+	kernel_fpu_begin();
+	memcpy(buf, &regs->fxsave.xmm_space[idx * 4], 16);
+	if (len == 32) {
+		if (regs->xsave.header.xfeatures & XFEATURE_MASK_YMM)
+			memcpy(buf + 16, (u8 *)regs + XSAVE_YMM_OFFSET + idx * 16, 16);
+		else
+			memset(buf + 16, 0, 16);
+	}
+	kernel_fpu_end();
+}
+
+static void eg_set_vec(struct emu_ctxt *ctxt, unsigned int idx, const void *buf,
+		       unsigned int len, bool zero_upper)
+{
+	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
+	union fpregs_state *regs = &v->guest_fpu.fpstate->regs;
+	bool ymm = boot_cpu_has(X86_FEATURE_AVX) &&
+		   (v->guest_fpu.fpstate->xfeatures & XFEATURE_MASK_YMM);
+	u8 *hi = (u8 *)regs + XSAVE_YMM_OFFSET + idx * 16;
+
+	kernel_fpu_begin();
+	memcpy(&regs->fxsave.xmm_space[idx * 4], buf, 16);
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		regs->xsave.header.xfeatures |= XFEATURE_MASK_SSE;
+	if (ymm && (len == 32 || zero_upper)) {
+		if (!(regs->xsave.header.xfeatures & XFEATURE_MASK_YMM)) {
+			memset((u8 *)regs + XSAVE_YMM_OFFSET, 0, 16 * 16);
+			regs->xsave.header.xfeatures |= XFEATURE_MASK_YMM;
+		}
+		if (len == 32)
+			memcpy(hi, buf + 16, 16);
+		else
+			memset(hi, 0, 16);
+	}
+	kernel_fpu_end();
+}
+
+static void eg_inject(struct emu_ctxt *ctxt, const struct emu_fault *f)
+{
+	kvm_x86_ops->inject_exception(emu_vcpu(ctxt), f->vector, f->has_error, f->error,
+				      f->vector == EMU_EXC_PF ? f->cr2 : 0);
+}
+
+static const struct emu_ops kvm_emu_ops = {
+	.get_gpr = eg_get_gpr,
+	.set_gpr = eg_set_gpr,
+	.get_rip = eg_get_rip,
+	.set_rip = eg_set_rip,
+	.get_rflags = eg_get_rflags,
+	.set_rflags = eg_set_rflags,
+	.get_seg = eg_get_seg,
+	.set_seg = eg_set_seg,
+	.get_cr = eg_get_cr,
+	.get_efer = eg_get_efer,
+	.get_cpl = eg_get_cpl,
+	.translate = eg_translate,
+	.read_phys = eg_read_phys,
+	.write_phys = eg_write_phys,
+	.cmpxchg_phys = eg_cmpxchg_phys,
+	.mmio_read = eg_to_user_read,
+	.mmio_write = eg_to_user_write,
+	.pio_in = eg_pio_in,
+	.pio_out = eg_pio_out,
+	.get_vec = eg_get_vec,
+	.set_vec = eg_set_vec,
+	.inject_exception = eg_inject,
+};
+
+int kvmx86_emu_init(struct kvm_x86_vcpu *v)
+{
+	v->emu = kzalloc(sizeof(*v->emu), GFP_KERNEL_ACCOUNT);
+	if (!v->emu)
+		return -ENOMEM;
+	v->emu->ops = &kvm_emu_ops;
+	v->emu->priv = v;
+	return 0;
+}
+
+void kvmx86_emu_free(struct kvm_x86_vcpu *v)
+{
+	kfree(v->emu);
+	v->emu = NULL;
+}
+
+/* Turn an emulator status into what the run loop does next. */
+static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
+{
+	struct emu_ctxt *ctxt = v->emu;
+	struct kvm_run *run = v->vcpu->run;
+	struct emu_exit *ex = &ctxt->exit;
+
+	switch (st) {
+	case EMU_DONE:
+	case EMU_FAULT:
+		v->emu_pending = false;
+		return KVM_EXIT_ACTION_RESUME;
+	case EMU_EXIT_USER:
+		v->emu_pending = true;
+		if (ex->pio) {
+			void *data = page_address(v->vcpu->pio_page);
+
+			if (ex->write)
+				memcpy(data, ex->data, ex->len);
+			run->exit_reason = KVM_EXIT_IO;
+			run->io.direction = ex->write ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+			run->io.size = ex->len;
+			run->io.port = ex->addr;
+			run->io.count = 1;
+			run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+		} else {
+			run->exit_reason = KVM_EXIT_MMIO;
+			run->mmio.phys_addr = ex->addr;
+			run->mmio.len = ex->len;
+			run->mmio.is_write = ex->write;
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			if (ex->write)
+				memcpy(run->mmio.data, ex->data, ex->len);
+		}
+		return KVM_EXIT_ACTION_USER;
+	case EMU_UNHANDLED:
+	default: {
+		u64 data[3] = { ctxt->insn.len, 0, 0 };
+
+		v->emu_pending = false;
+		memcpy(&data[1], ctxt->insn.bytes, min_t(size_t, 15, sizeof(ctxt->insn.bytes)));
+		return kvmx86_exit_internal(v, KVM_INTERNAL_ERROR_EMULATION, data, 3);
+	}
+	}
+}
+
+/*
+ * Emulate the instruction at CS:RIP (an MMIO access, string I/O).  bytes/len:
+ * what the hardware's decode assist fetched, if anything.
+ */
+int kvmx86_emulate(struct kvm_x86_vcpu *v, const u8 *bytes, unsigned int len)
+{
+	return kvmx86_emu_result(v, emu_run(v->emu, bytes, len));
+}
+EXPORT_SYMBOL_GPL(kvmx86_emulate);
+
+/* KVM_RUN after an emulator exit: hand back read data, continue the instruction. */
+int kvmx86_emu_complete(struct kvm_x86_vcpu *v)
+{
+	struct emu_ctxt *ctxt = v->emu;
+	struct kvm_run *run = v->vcpu->run;
+
+	if (!ctxt->exit.write) {
+		if (ctxt->exit.pio)
+			emu_complete_read(ctxt, page_address(v->vcpu->pio_page), ctxt->exit.len);
+		else
+			emu_complete_read(ctxt, run->mmio.data, ctxt->exit.len);
+	}
+	return kvmx86_emu_result(v, emu_resume(ctxt));
+}
