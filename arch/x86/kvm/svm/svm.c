@@ -520,7 +520,7 @@ static int svm_run(struct kvm_x86_vcpu *v)
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	smp_store_mb(vcpu->mode, KVM_VCPU_IN_GUEST);
 	/* A request or kick that came in before IN_GUEST was visible: handle it. */
-	if (READ_ONCE(vcpu->requests) & ~BIT(KVM_REQ_TLB_FLUSH) || need_resched() ||
+	if (READ_ONCE(vcpu->requests) & BIT(KVM_REQ_VM_DEAD) || need_resched() ||
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, KVM_VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
