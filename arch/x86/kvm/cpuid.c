@@ -63,7 +63,7 @@ static struct kvm_cpuid_entry2 *cpuid_add(struct cpuid_builder *b, u32 fn, u32 i
 	return e;
 }
 
-static u64 kvm_xcr0_supported(void)
+u64 kvmx86_supported_xcr0(void)
 {
 	if (!boot_cpu_has(X86_FEATURE_XSAVE))
 		return 0;
@@ -74,7 +74,7 @@ static u64 kvm_xcr0_supported(void)
 static int cpuid_build(struct cpuid_builder *b)
 {
 	struct kvm_cpuid_entry2 *e;
-	u64 xcr0 = kvm_xcr0_supported();
+	u64 xcr0 = kvmx86_supported_xcr0();
 	u32 basic_max, ext_max, i;
 
 	e = cpuid_add(b, 0, 0, false);

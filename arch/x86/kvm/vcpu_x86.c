@@ -303,6 +303,32 @@ static void kvm_x86_set_fpu(struct kvm_x86_vcpu *v, const struct kvm_fpu *f)
 		regs->xsave.header.xfeatures |= XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 }
 
+bool kvmx86_xcr0_valid(u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~kvmx86_supported_xcr0()))
+		return false;
+	return !((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE));
+}
+EXPORT_SYMBOL_GPL(kvmx86_xcr0_valid);
+
+static long kvm_x86_set_xcrs(struct kvm_x86_vcpu *v, const struct kvm_xcrs *x)
+{
+	u64 xcr0 = v->xcr0;
+	u32 i;
+
+	if (x->nr_xcrs > KVM_MAX_XCRS || x->flags)
+		return -EINVAL;
+	for (i = 0; i < x->nr_xcrs; i++) {
+		if (x->xcrs[i].xcr != 0)
+			return -EINVAL;
+		xcr0 = x->xcrs[i].value;
+	}
+	if (!kvmx86_xcr0_valid(xcr0))
+		return -EINVAL;
+	v->xcr0 = xcr0;
+	return 0;
+}
+
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm_x86_vcpu *v = to_x86(vcpu);
@@ -312,6 +338,8 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		struct kvm_sregs sregs;
 		struct kvm_mp_state mp;
 		struct kvm_fpu fpu;
+		struct kvm_xsave xsave;
+		struct kvm_xcrs xcrs;
 	} *u;
 	long r;
 
@@ -351,6 +379,32 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 			break;
 		kvm_x86_set_fpu(v, &u->fpu);
 		r = 0;
+		break;
+	case KVM_GET_XSAVE:
+		fpu_copy_guest_fpstate_to_uabi(&v->guest_fpu, u->xsave.region,
+					       sizeof(u->xsave.region), kvmx86_supported_xcr0(),
+					       v->pkru);
+		r = copy_to_user(argp, &u->xsave, sizeof(u->xsave)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_XSAVE:
+		r = -EFAULT;
+		if (copy_from_user(&u->xsave, argp, sizeof(u->xsave)))
+			break;
+		/* Validates XSTATE_BV against the allowed XCR0; changes nothing on error. */
+		r = fpu_copy_uabi_to_guest_fpstate(&v->guest_fpu, u->xsave.region,
+						   kvmx86_supported_xcr0(), &v->pkru);
+		break;
+	case KVM_GET_XCRS:
+		u->xcrs.nr_xcrs = 1;
+		u->xcrs.xcrs[0].xcr = 0;
+		u->xcrs.xcrs[0].value = v->xcr0;
+		r = copy_to_user(argp, &u->xcrs, sizeof(u->xcrs)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_XCRS:
+		r = -EFAULT;
+		if (copy_from_user(&u->xcrs, argp, sizeof(u->xcrs)))
+			break;
+		r = kvm_x86_set_xcrs(v, &u->xcrs);
 		break;
 	case KVM_SET_CPUID2:
 		r = kvm_x86_set_cpuid2(v, argp);

@@ -120,6 +120,7 @@ struct kvm_x86_vcpu {
 
 	struct kvm_x86_pio pio;		/* KVM_EXIT_IO in flight */
 	bool has_run;			/* KVM_RUN entered at least once */
+	u32 pkru;			/* guest PKRU image for KVM_GET/SET_XSAVE (no PKU offered) */
 	struct emu_ctxt *emu;		/* instruction emulator state */
 	bool emu_pending;		/* an emulated instruction waits for userspace */
 	u32 mp_state;
@@ -180,6 +181,10 @@ long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, 
 
 /* System ioctls (cpuid.c, msr.c). */
 long kvmx86_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
+/* XCR0 bits guests may enable: the host's, limited to x87, SSE and AVX. */
+u64 kvmx86_supported_xcr0(void);
+/* A legal XCR0 value for a guest (XSETBV, KVM_SET_XCRS). */
+bool kvmx86_xcr0_valid(u64 xcr0);
 long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul);
 
 #endif /* KVM_X86_H */

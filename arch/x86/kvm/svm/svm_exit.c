@@ -125,12 +125,8 @@ static int svm_exit_xsetbv(struct svm_vcpu *svm)
 {
 	struct kvm_x86_vcpu *v = svm->v;
 	u64 val = (v->gpr[KVM_REG_RDX] << 32) | (u32)v->gpr[KVM_REG_RAX];
-	u64 host = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 
-	if ((u32)v->gpr[KVM_REG_RCX] != 0 || svm->vmcb->save.cpl != 0)
-		return svm_inject_gp0(svm);
-	if (!(val & XFEATURE_MASK_FP) || (val & ~host) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
+	if ((u32)v->gpr[KVM_REG_RCX] != 0 || svm->vmcb->save.cpl != 0 || !kvmx86_xcr0_valid(val))
 		return svm_inject_gp0(svm);
 	v->xcr0 = val;
 	svm_skip_insn(svm, 3);
