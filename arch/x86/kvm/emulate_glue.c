@@ -406,3 +406,36 @@ int kvmx86_emu_complete(struct kvm_x86_vcpu *v)
 	}
 	return kvmx86_emu_result(v, emu_resume(ctxt));
 }
+
+/*
+ * KVM_TRANSLATE: the guest's own page tables, without accessed/dirty updates.
+ * As Linux, writeable is always 1 and usermode always 0.
+ */
+long kvmx86_translate(struct kvm_x86_vcpu *v, struct kvm_translation *tr)
+{
+	struct walk_cfg cfg = {
+		.cr0 = kvm_x86_ops->get_cr(v, 0),
+		.cr3 = kvm_x86_ops->get_cr(v, 3),
+		.cr4 = kvm_x86_ops->get_cr(v, 4),
+		.efer = kvm_x86_ops->get_efer(v),
+		.maxphyaddr = boot_cpu_data.x86_phys_bits,
+		.gbpages = true,
+	};
+	struct walk_result res;
+	u64 la = tr->linear_address;
+
+	tr->valid = 1;
+	tr->writeable = 1;
+	tr->usermode = 0;
+	if (!(cfg.cr0 & X86_CR0_PG)) {
+		tr->physical_address = la;
+		return 0;
+	}
+	if (walk_translate(&eg_walk_ops, v, &cfg, la, 0, &res) == WALK_OK) {
+		tr->physical_address = res.gpa;
+	} else {
+		tr->physical_address = ~0ULL;
+		tr->valid = 0;
+	}
+	return 0;
+}

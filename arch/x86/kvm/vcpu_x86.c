@@ -340,6 +340,7 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		struct kvm_fpu fpu;
 		struct kvm_xsave xsave;
 		struct kvm_xcrs xcrs;
+		struct kvm_translation tr;
 	} *u;
 	long r;
 
@@ -379,6 +380,14 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 			break;
 		kvm_x86_set_fpu(v, &u->fpu);
 		r = 0;
+		break;
+	case KVM_TRANSLATE:
+		r = -EFAULT;
+		if (copy_from_user(&u->tr, argp, sizeof(u->tr)))
+			break;
+		r = kvmx86_translate(v, &u->tr);
+		if (!r && copy_to_user(argp, &u->tr, sizeof(u->tr)))
+			r = -EFAULT;
 		break;
 	case KVM_GET_XSAVE:
 		fpu_copy_guest_fpstate_to_uabi(&v->guest_fpu, u->xsave.region,

@@ -158,6 +158,7 @@ int kvmx86_emu_init(struct kvm_x86_vcpu *v);
 void kvmx86_emu_free(struct kvm_x86_vcpu *v);
 int kvmx86_emulate(struct kvm_x86_vcpu *v, const u8 *bytes, unsigned int len);
 int kvmx86_emu_complete(struct kvm_x86_vcpu *v);
+long kvmx86_translate(struct kvm_x86_vcpu *v, struct kvm_translation *tr);
 
 /* x86 part of a VM (vm->arch). */
 struct kvm_x86_vm {
