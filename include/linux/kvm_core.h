@@ -108,8 +108,6 @@ enum {
 /* Requests to a vCPU: set with kvm_vcpu_request(), consumed by the run loop. */
 #define KVM_REQ_TLB_FLUSH		0
 #define KVM_REQ_VM_DEAD			1
-#define KVM_REQ_EVENT			2
-#define KVM_REQ_ARCH_BASE		8
 
 static inline void kvm_vcpu_request(struct kvm_vcpu *vcpu, unsigned int req)
 {

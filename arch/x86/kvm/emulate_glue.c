@@ -139,22 +139,29 @@ static const struct walk_ops eg_walk_ops = {
 	.cmpxchg_pte = eg_cmpxchg_pte,
 };
 
+/* The guest's paging configuration; set_ad for accesses the guest makes itself. */
+static void eg_walk_cfg(struct kvm_x86_vcpu *v, struct walk_cfg *cfg, bool set_ad)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cr0 = kvm_x86_ops->get_cr(v, 0);
+	cfg->cr3 = kvm_x86_ops->get_cr(v, 3);
+	cfg->cr4 = kvm_x86_ops->get_cr(v, 4);
+	cfg->efer = kvm_x86_ops->get_efer(v);
+	cfg->maxphyaddr = boot_cpu_data.x86_phys_bits;
+	cfg->gbpages = true;
+	cfg->eflags_ac = !!(v->rflags & X86_EFLAGS_AC);
+	cfg->set_ad = set_ad;
+}
+
 static int eg_translate(struct emu_ctxt *ctxt, u64 linear, unsigned int access, u64 *gpa,
 			struct emu_fault *fault)
 {
 	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
-	struct walk_cfg cfg = {
-		.cr0 = eg_get_cr(ctxt, 0),
-		.cr3 = eg_get_cr(ctxt, 3),
-		.cr4 = eg_get_cr(ctxt, 4),
-		.efer = eg_get_efer(ctxt),
-		.maxphyaddr = boot_cpu_data.x86_phys_bits,
-		.gbpages = true,
-		.eflags_ac = !!(v->rflags & X86_EFLAGS_AC),
-		.set_ad = true,
-	};
+	struct walk_cfg cfg;
 	struct walk_result res;
 	int r;
+
+	eg_walk_cfg(v, &cfg, true);
 
 	if (!(cfg.cr0 & X86_CR0_PG)) {
 		*gpa = linear;
@@ -413,16 +420,11 @@ int kvmx86_emu_complete(struct kvm_x86_vcpu *v)
  */
 long kvmx86_translate(struct kvm_x86_vcpu *v, struct kvm_translation *tr)
 {
-	struct walk_cfg cfg = {
-		.cr0 = kvm_x86_ops->get_cr(v, 0),
-		.cr3 = kvm_x86_ops->get_cr(v, 3),
-		.cr4 = kvm_x86_ops->get_cr(v, 4),
-		.efer = kvm_x86_ops->get_efer(v),
-		.maxphyaddr = boot_cpu_data.x86_phys_bits,
-		.gbpages = true,
-	};
+	struct walk_cfg cfg;
 	struct walk_result res;
 	u64 la = tr->linear_address;
+
+	eg_walk_cfg(v, &cfg, false);
 
 	tr->valid = 1;
 	tr->writeable = 1;

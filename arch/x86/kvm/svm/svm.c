@@ -330,7 +330,7 @@ static void svm_init_seg(struct vmcb_seg *s, u16 attrib)
 }
 
 /* The VMCB of a vCPU at power-on, with every intercept chosen on purpose. */
-static void svm_vcpu_reset(struct kvm_x86_vcpu *v)
+void svm_vcpu_reset(struct kvm_x86_vcpu *v)
 {
 	struct svm_vcpu *svm = to_svm(v);
 	struct vmcb_control *c = &svm->vmcb->control;
@@ -471,7 +471,6 @@ void svm_skip_insn(struct svm_vcpu *svm, unsigned int len)
 static void svm_enter_guest(struct svm_vcpu *svm)
 {
 	struct kvm_x86_vcpu *v = svm->v;
-	struct kvm_vcpu *vcpu = v->vcpu;
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
 	bool guest_xcr0 = (vmcb->save.cr4 & X86_CR4_OSXSAVE) && boot_cpu_has(X86_FEATURE_XSAVE);
@@ -503,7 +502,6 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	v->rip = vmcb->save.rip;
 	v->rflags = vmcb->save.rflags;
 	svm->exit_count++;
-	(void)vcpu;
 }
 
 static int svm_run(struct kvm_x86_vcpu *v)

@@ -60,5 +60,6 @@ void __kvm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 extern u32 svm_max_asid;
 extern bool svm_has_nrips;
 void svm_skip_insn(struct svm_vcpu *svm, unsigned int len);
+void svm_vcpu_reset(struct kvm_x86_vcpu *v);
 
 #endif /* KVM_SVM_H */

@@ -82,9 +82,13 @@ static int svm_exit_hlt(struct svm_vcpu *svm)
 	return kvmx86_exit_hlt(svm->v);
 }
 
-/* The VMCB is undefined after a shutdown: start over from the reset state. */
+/*
+ * The VMCB is undefined after a shutdown (APM 15.12): put the power-on state
+ * back so that a later KVM_RUN without a userspace reset enters a valid guest.
+ */
 static int svm_exit_shutdown(struct svm_vcpu *svm)
 {
+	svm_vcpu_reset(svm->v);
 	return kvmx86_exit_shutdown(svm->v);
 }
 
