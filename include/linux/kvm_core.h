@@ -35,6 +35,7 @@ struct module;
 struct kvm_vm;
 struct kvm_vcpu;
 struct kvm_memslots;
+struct kvm_vm_io;
 
 /* Limits advertised through KVM_CHECK_EXTENSION; the same as Linux 6.1 on x86. */
 #define KVM_CORE_MAX_VCPUS		1024
@@ -72,6 +73,9 @@ struct kvm_vm {
 	struct mmu_notifier mmu_notifier;
 
 	bool dead;			/* a host invariant broke: every ioctl fails with EIO */
+
+	struct kvm_vm_io *io;		/* in-kernel I/O buses, ioeventfd, coalesced MMIO:
+					 * virt/kvm/io_internal.h; set for the VM's life */
 
 	void *arch;			/* architecture state, owned by kvm_arch_vm_init() */
 };

@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
 #include "kvm_internal.h"
+#include "io_internal.h"
 
 void kvm_vm_get(struct kvm_vm *vm)
 {
@@ -32,6 +33,7 @@ static void kvm_vm_destroy(struct kvm_vm *vm)
 		kvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 	kvm_arch_vm_destroy(vm);
+	kvm_vm_io_exit(vm);
 	kvm_memslots_exit(vm);
 	cleanup_srcu_struct(&vm->slots_srcu);
 	mmdrop(vm->mm);
@@ -155,9 +157,12 @@ long kvm_dev_create_vm(unsigned long type, struct module *backend_owner)
 	r = kvm_memslots_init(vm);
 	if (r)
 		goto err_srcu;
-	r = kvm_arch_vm_init(vm, type);
+	r = kvm_vm_io_init(vm);
 	if (r)
 		goto err_slots;
+	r = kvm_arch_vm_init(vm, type);
+	if (r)
+		goto err_io;
 	r = kvm_mmu_notifier_init(vm);
 	if (r)
 		goto err_arch;
@@ -171,6 +176,8 @@ err_notifier:
 	kvm_mmu_notifier_exit(vm);
 err_arch:
 	kvm_arch_vm_destroy(vm);
+err_io:
+	kvm_vm_io_exit(vm);
 err_slots:
 	kvm_memslots_exit(vm);
 err_srcu:

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/kvm_memslot.h>
+#include <linux/kvm_iobus.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
@@ -229,24 +230,32 @@ static int eg_cmpxchg_phys(struct emu_ctxt *ctxt, u64 gpa, const void *old, cons
 	return EMU_MEM_OK;
 }
 
-/* No in-kernel devices yet: every device access goes to userspace. */
-static int eg_to_user_read(struct emu_ctxt *ctxt, u64 addr, void *buf, unsigned int len)
+/* Device accesses: an in-kernel device on the bus, else userspace. */
+static int eg_mmio_read(struct emu_ctxt *ctxt, u64 gpa, void *buf, unsigned int len)
 {
+	if (!kvm_io_bus_read(emu_vcpu(ctxt)->vcpu, KVM_MMIO_BUS, gpa, len, buf))
+		return EMU_MEM_OK;
 	return EMU_MEM_USER;
 }
 
-static int eg_to_user_write(struct emu_ctxt *ctxt, u64 addr, const void *buf, unsigned int len)
+static int eg_mmio_write(struct emu_ctxt *ctxt, u64 gpa, const void *buf, unsigned int len)
 {
+	if (!kvm_io_bus_write(emu_vcpu(ctxt)->vcpu, KVM_MMIO_BUS, gpa, len, buf))
+		return EMU_MEM_OK;
 	return EMU_MEM_USER;
 }
 
 static int eg_pio_in(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int len)
 {
+	if (!kvm_io_bus_read(emu_vcpu(ctxt)->vcpu, KVM_PIO_BUS, port, len, buf))
+		return EMU_MEM_OK;
 	return EMU_MEM_USER;
 }
 
 static int eg_pio_out(struct emu_ctxt *ctxt, u16 port, const void *buf, unsigned int len)
 {
+	if (!kvm_io_bus_write(emu_vcpu(ctxt)->vcpu, KVM_PIO_BUS, port, len, buf))
+		return EMU_MEM_OK;
 	return EMU_MEM_USER;
 }
 
@@ -318,8 +327,8 @@ static const struct emu_ops kvm_emu_ops = {
 	.read_phys = eg_read_phys,
 	.write_phys = eg_write_phys,
 	.cmpxchg_phys = eg_cmpxchg_phys,
-	.mmio_read = eg_to_user_read,
-	.mmio_write = eg_to_user_write,
+	.mmio_read = eg_mmio_read,
+	.mmio_write = eg_mmio_write,
 	.pio_in = eg_pio_in,
 	.pio_out = eg_pio_out,
 	.get_vec = eg_get_vec,

@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
+#include <linux/kvm_iobus.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include "x86.h"
@@ -515,6 +516,15 @@ int kvmx86_exit_pio(struct kvm_x86_vcpu *v, u16 port, u8 size, bool in, bool str
 
 	if (string)
 		return kvmx86_emulate(v, NULL, 0);
+
+	/* An in-kernel device on the port bus completes the access without an exit. */
+	if (in && !kvm_io_bus_read(v->vcpu, KVM_PIO_BUS, port, size, data)) {
+		v->pio.size = size;
+		kvm_x86_complete_pio_in(v);
+		return KVM_EXIT_ACTION_RESUME;
+	}
+	if (!in && !kvm_io_bus_write(v->vcpu, KVM_PIO_BUS, port, size, &rax))
+		return KVM_EXIT_ACTION_RESUME;
 
 	if (!in)
 		memcpy(data, &rax, size);

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The in-kernel I/O buses (port I/O and MMIO): which device claims a guest
+ * access before it goes to userspace.  Semantics in <linux/kvm_iobus.h>.
+ *
+ * Each bus is an immutable array of ranges sorted by (addr, len), published
+ * through an RCU pointer.  Readers (vCPU threads) look it up inside an SRCU
+ * read section of io->bus_srcu and take no lock.  Writers, serialised by
+ * io->bus_lock, build a new array, publish it, wait for the readers of the old
+ * one and free it; so after kvm_io_bus_unregister() returns no reader can be
+ * inside the removed device.
+ *
+ * Lookup: every entry also stores the largest "reach" (the first address no
+ * access it matches can start at) of itself and all entries before it.  That
+ * prefix maximum never decreases along the array, so the entries that may
+ * match an access starting at addr form one window [lo, hi): hi is the first
+ * entry starting above addr, lo the first whose prefix reach is above addr.
+ * Both are binary searches; only the entries in the window are tested.
+ *
+ * Lock order: vm->lock, then the callers' locks, then io->bus_lock.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/kvm_core.h>
+#include <linux/kvm_iobus.h>
+#include "io_internal.h"
+
+struct kvm_io_range {
+	u64 addr;
+	u64 reach_max;		/* max over entries [0, this] of their reach */
+	u32 len;		/* 0: any access that starts at addr */
+	struct kvm_io_device *dev;	/* NULL: removed in place (see unregister) */
+};
+
+struct kvm_io_bus {
+	u32 nr;
+	struct kvm_io_range range[];
+};
+
+/* First address an access matched by this range cannot start at. */
+static u64 range_reach(u64 addr, u32 len)
+{
+	return addr + (len ? len : 1);
+}
+
+static bool range_matches(const struct kvm_io_range *r, u64 addr, int len)
+{
+	if (!r->len)
+		return addr == r->addr;
+	return addr >= r->addr && addr + len <= r->addr + r->len;
+}
+
+static void bus_fix_reach(struct kvm_io_bus *b)
+{
+	u64 max = 0;
+	u32 i;
+
+	for (i = 0; i < b->nr; i++) {
+		max = max_t(u64, max, range_reach(b->range[i].addr, b->range[i].len));
+		b->range[i].reach_max = max;
+	}
+}
+
+static struct kvm_io_bus *bus_alloc(u32 nr)
+{
+	struct kvm_io_bus *b;
+
+	b = kvzalloc(struct_size(b, range, nr), GFP_KERNEL_ACCOUNT);
+	if (b)
+		b->nr = nr;
+	return b;
+}
+
+static struct kvm_io_bus *bus_deref(struct kvm_vm_io *io, enum kvm_io_bus_id id)
+{
+	return rcu_dereference_protected(io->bus[id], lockdep_is_held(&io->bus_lock));
+}
+
+/* Publish next in place of the current array of bus id and free the old one. */
+static void bus_replace(struct kvm_vm_io *io, enum kvm_io_bus_id id, struct kvm_io_bus *next)
+{
+	struct kvm_io_bus *old = bus_deref(io, id);
+
+	rcu_assign_pointer(io->bus[id], next);
+	synchronize_srcu_expedited(&io->bus_srcu);
+	kvfree(old);
+}
+
+int kvm_io_bus_register(struct kvm_vm *vm, enum kvm_io_bus_id id, u64 addr, u32 len,
+			struct kvm_io_device *dev)
+{
+	struct kvm_vm_io *io = vm->io;
+	struct kvm_io_bus *old, *next;
+	u32 nr, pos, i;
+	int r;
+
+	if (id >= KVM_NR_IO_BUSES || !dev || range_reach(addr, len) <= addr)
+		return -EINVAL;
+
+	mutex_lock(&io->bus_lock);
+	old = bus_deref(io, id);
+	nr = old ? old->nr : 0;
+	r = -ENOSPC;
+	if (nr >= KVM_IO_BUS_MAX_DEVICES)
+		goto out;
+	r = -ENOMEM;
+	next = bus_alloc(nr + 1);
+	if (!next)
+		goto out;
+
+	/* After every entry that sorts before or equal to the new one. */
+	for (pos = 0; pos < nr; pos++) {
+		const struct kvm_io_range *e = &old->range[pos];
+
+		if (e->addr > addr || (e->addr == addr && e->len > len))
+			break;
+	}
+	for (i = 0; i < pos; i++)
+		next->range[i] = old->range[i];
+	next->range[pos] = (struct kvm_io_range){ .addr = addr, .len = len, .dev = dev };
+	for (i = pos; i < nr; i++)
+		next->range[i + 1] = old->range[i];
+	bus_fix_reach(next);
+	bus_replace(io, id, next);
+	r = 0;
+out:
+	mutex_unlock(&io->bus_lock);
+	return r;
+}
+EXPORT_SYMBOL_GPL(kvm_io_bus_register);
+
+void kvm_io_bus_unregister(struct kvm_vm *vm, enum kvm_io_bus_id id, struct kvm_io_device *dev)
+{
+	struct kvm_vm_io *io = vm->io;
+	struct kvm_io_bus *old, *next;
+	u32 i, n, keep = 0;
+
+	if (id >= KVM_NR_IO_BUSES)
+		return;
+	mutex_lock(&io->bus_lock);
+	old = bus_deref(io, id);
+	if (!old)
+		goto out;
+	for (i = 0; i < old->nr; i++)
+		if (old->range[i].dev && old->range[i].dev != dev)
+			keep++;
+	if (keep == old->nr)
+		goto out;
+
+	if (!keep) {
+		bus_replace(io, id, NULL);
+		goto out;
+	}
+	next = bus_alloc(keep);
+	if (!next) {
+		/*
+		 * No memory for a smaller copy: hide the device in the live array
+		 * instead (readers skip NULL devices) and wait for them all the same.
+		 */
+		for (i = 0; i < old->nr; i++)
+			if (old->range[i].dev == dev)
+				WRITE_ONCE(old->range[i].dev, NULL);
+		synchronize_srcu_expedited(&io->bus_srcu);
+		goto out;
+	}
+	for (i = 0, n = 0; i < old->nr; i++)
+		if (old->range[i].dev && old->range[i].dev != dev)
+			next->range[n++] = old->range[i];
+	bus_fix_reach(next);
+	bus_replace(io, id, next);
+out:
+	mutex_unlock(&io->bus_lock);
+}
+EXPORT_SYMBOL_GPL(kvm_io_bus_unregister);
+
+/* Window [*lo, *hi) of entries that may match an access starting at addr. */
+static void bus_window(const struct kvm_io_bus *b, u64 addr, u32 *lo, u32 *hi)
+{
+	u32 a = 0, z = b->nr;
+
+	while (a < z) {		/* first entry with addr above the access */
+		u32 mid = a + (z - a) / 2;
+
+		if (b->range[mid].addr > addr)
+			z = mid;
+		else
+			a = mid + 1;
+	}
+	*hi = a;
+	a = 0;
+	while (a < z) {		/* first entry whose prefix reach is above addr */
+		u32 mid = a + (z - a) / 2;
+
+		if (b->range[mid].reach_max > addr)
+			z = mid;
+		else
+			a = mid + 1;
+	}
+	*lo = a;
+}
+
+static int bus_access(struct kvm_vcpu *vcpu, enum kvm_io_bus_id id, u64 addr, int len,
+		      void *rval, const void *wval)
+{
+	struct kvm_vm_io *io = vcpu->vm->io;
+	const struct kvm_io_bus *b;
+	int idx, r = -EOPNOTSUPP;
+	u32 i, lo, hi;
+
+	if (id >= KVM_NR_IO_BUSES || len <= 0 || addr + len < addr)
+		return -EOPNOTSUPP;
+
+	idx = srcu_read_lock(&io->bus_srcu);
+	b = srcu_dereference(io->bus[id], &io->bus_srcu);
+	if (!b)
+		goto out;
+	bus_window(b, addr, &lo, &hi);
+	for (i = lo; i < hi && r; i++) {
+		const struct kvm_io_range *e = &b->range[i];
+		struct kvm_io_device *dev = READ_ONCE(e->dev);
+
+		if (!dev || !range_matches(e, addr, len))
+			continue;
+		if (wval && dev->ops->write)
+			r = dev->ops->write(vcpu, dev, addr, len, wval);
+		else if (!wval && dev->ops->read)
+			r = dev->ops->read(vcpu, dev, addr, len, rval);
+	}
+out:
+	srcu_read_unlock(&io->bus_srcu, idx);
+	return r ? -EOPNOTSUPP : 0;
+}
+
+int kvm_io_bus_read(struct kvm_vcpu *vcpu, enum kvm_io_bus_id id, u64 addr, int len, void *val)
+{
+	return bus_access(vcpu, id, addr, len, val, NULL);
+}
+EXPORT_SYMBOL_GPL(kvm_io_bus_read);
+
+int kvm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_io_bus_id id, u64 addr, int len,
+		     const void *val)
+{
+	return bus_access(vcpu, id, addr, len, NULL, val);
+}
+EXPORT_SYMBOL_GPL(kvm_io_bus_write);
+
+/* VM creation, before anything can register a device. */
+int kvm_vm_io_init(struct kvm_vm *vm)
+{
+	struct kvm_vm_io *io;
+	int r;
+
+	io = kzalloc(sizeof(*io), GFP_KERNEL_ACCOUNT);
+	if (!io)
+		return -ENOMEM;
+	r = init_srcu_struct(&io->bus_srcu);
+	if (r) {
+		kfree(io);
+		return r;
+	}
+	mutex_init(&io->bus_lock);
+	mutex_init(&io->ioeventfd_lock);
+	INIT_LIST_HEAD(&io->ioeventfds);
+	mutex_init(&io->coalesced_lock);
+	INIT_LIST_HEAD(&io->zones);
+	spin_lock_init(&io->ring_lock);
+	vm->io = io;
+	return 0;
+}
+
+/*
+ * VM destruction, after every device owner has unregistered (vCPUs and the
+ * architecture state are gone).  Frees the bus arrays only: a device still
+ * listed belongs to code that forgot it, and is not touched.
+ */
+void kvm_vm_io_exit(struct kvm_vm *vm)
+{
+	struct kvm_vm_io *io = vm->io;
+	int i;
+
+	if (!io)
+		return;
+	for (i = 0; i < KVM_NR_IO_BUSES; i++) {
+		struct kvm_io_bus *b = rcu_dereference_protected(io->bus[i], 1);
+
+		WARN_ONCE(b && b->nr, "kvm: %u device(s) left on I/O bus %d\n", b->nr, i);
+		kvfree(b);
+	}
+	cleanup_srcu_struct(&io->bus_srcu);
+	kfree(io);
+	vm->io = NULL;
+}
