@@ -112,6 +112,7 @@ enum {
 /* Requests to a vCPU: set with kvm_vcpu_request(), consumed by the run loop. */
 #define KVM_REQ_TLB_FLUSH		0
 #define KVM_REQ_VM_DEAD			1
+#define KVM_REQ_TRIPLE_FAULT		2	/* end KVM_RUN with KVM_EXIT_SHUTDOWN */
 
 static inline void kvm_vcpu_request(struct kvm_vcpu *vcpu, unsigned int req)
 {

@@ -102,7 +102,8 @@ static int cpuid_build(struct cpuid_builder *b)
 		if (!(xcr0 & XFEATURE_MASK_YMM))
 			e->ebx &= ~BIT32(5);
 		e->ecx = 0;
-		e->edx = 0;
+		/* IA32_ARCH_CAPABILITIES is emulated on every host (msr_features.c). */
+		e->edx = BIT32(29);
 	}
 
 	if (basic_max >= 0xd && xcr0) {

@@ -18,6 +18,7 @@ static const u32 kvm_x86_saved_msrs[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE, MSR_TSC_AUX,
+	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_IA32_ARCH_CAPABILITIES,
 };
 
 #define MTRR_CAP_VALUE	(0x500 | 8)	/* WC, fixed ranges, 8 variable ranges */
@@ -53,6 +54,8 @@ int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host)
 {
 	u64 *slot;
 
+	if (kvmx86_mce_msr(index))
+		return kvmx86_mce_get_msr(v, index, data, host);
 	switch (index) {
 	case MSR_IA32_TSC:
 		*data = rdtsc() + v->tsc_offset;
@@ -69,9 +72,9 @@ int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_IA32_UCODE_REV:
 		*data = 0x100000000ULL;
 		return 0;
-	case MSR_IA32_MCG_CAP:
-	case MSR_IA32_MCG_STATUS:
-	case MSR_IA32_MCG_CTL:
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*data = v->arch_capabilities;
+		return 0;
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_K7_HWCR:
 	case MSR_VM_HSAVE_PA:
@@ -92,6 +95,8 @@ int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 {
 	u64 *slot;
 
+	if (kvmx86_mce_msr(index))
+		return kvmx86_mce_set_msr(v, index, data, host);
 	switch (index) {
 	case MSR_IA32_TSC:
 		v->tsc_offset = data - rdtsc();
@@ -108,9 +113,13 @@ int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 	case MSR_IA32_MISC_ENABLE:
 		v->misc_enable = data;
 		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		/* Read-only to the guest; userspace may offer less than supported. */
+		if (!host || (data & ~kvmx86_arch_capabilities()))
+			return 1;
+		v->arch_capabilities = data;
+		return 0;
 	case MSR_IA32_UCODE_REV:
-	case MSR_IA32_MCG_STATUS:
-	case MSR_IA32_MCG_CTL:
 	case MSR_K7_HWCR:
 	case MSR_AMD64_DE_CFG:
 	case MSR_AMD64_BU_CFG2:

@@ -32,6 +32,7 @@ static void kvm_x86_reset(struct kvm_x86_vcpu *v)
 		v->apic_base |= MSR_IA32_APICBASE_BSP;
 	v->mp_state = KVM_MP_STATE_RUNNABLE;
 	memset(&v->pio, 0, sizeof(v->pio));
+	kvmx86_mce_reset(v);
 	kvm_x86_ops->vcpu_reset(v);
 }
 
@@ -45,6 +46,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 		return -ENOMEM;
 	v->vcpu = vcpu;
 	vcpu->arch = v;
+	v->arch_capabilities = kvmx86_arch_capabilities();
 
 	r = -ENOMEM;
 	if (!fpu_alloc_guest_fpstate(&v->guest_fpu))
@@ -433,6 +435,12 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 	case KVM_SET_MSRS:
 		r = kvmx86_vcpu_msrs_ioctl(v, argp, ioctl == KVM_SET_MSRS);
 		break;
+	case KVM_X86_SETUP_MCE:
+		r = kvmx86_mce_setup(v, argp);
+		break;
+	case KVM_X86_SET_MCE:
+		r = kvmx86_mce_inject(v, argp);
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -492,6 +500,10 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		}
 		if (kvm_vcpu_test_and_clear_request(vcpu, KVM_REQ_VM_DEAD)) {
 			r = -EIO;
+			break;
+		}
+		if (kvm_vcpu_test_and_clear_request(vcpu, KVM_REQ_TRIPLE_FAULT)) {
+			r = kvmx86_exit_shutdown(v);
 			break;
 		}
 		cond_resched();

@@ -67,6 +67,10 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_MCE:
+		return KVM_X86_MAX_MCE_BANKS;
+	case KVM_CAP_GET_MSR_FEATURES:
+		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_VCPUS:
@@ -89,6 +93,15 @@ long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 		return kvmx86_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return kvmx86_get_msr_index_list((void __user *)arg);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return kvmx86_get_msr_feature_index_list((void __user *)arg);
+	case KVM_GET_MSRS:
+		return kvmx86_get_feature_msrs((void __user *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED: {
+		u64 cap = kvmx86_mce_cap_supported();
+
+		return copy_to_user((void __user *)arg, &cap, sizeof(cap)) ? -EFAULT : 0;
+	}
 	default:
 		return -EINVAL;
 	}

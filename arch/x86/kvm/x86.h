@@ -106,6 +106,9 @@ struct kvm_x86_backend_ops {
 	const struct kvm_tdp_format *tdp_format;
 };
 
+/* Machine-check banks a vCPU may have (KVM_CAP_MCE), as Linux. */
+#define KVM_X86_MAX_MCE_BANKS	32
+
 struct kvm_x86_vcpu {
 	struct kvm_vcpu *vcpu;
 	u64 gpr[KVM_NR_GPRS];
@@ -130,6 +133,13 @@ struct kvm_x86_vcpu {
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs of the 8 variable ranges */
 	u64 mtrr_fixed[11];
+	u64 arch_capabilities;		/* MSR_IA32_ARCH_CAPABILITIES as userspace set it */
+
+	/* Machine check (mce.c): MCG_* and the bank registers, MC0_CTL order. */
+	u64 mcg_cap;
+	u64 mcg_status;
+	u64 mcg_ctl;
+	u64 mce_banks[KVM_X86_MAX_MCE_BANKS * 4];
 
 	void *backend;			/* the backend's own vCPU state */
 };
@@ -187,5 +197,20 @@ u64 kvmx86_supported_xcr0(void);
 /* A legal XCR0 value for a guest (XSETBV, KVM_SET_XCRS). */
 bool kvmx86_xcr0_valid(u64 xcr0);
 long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul);
+
+/* Feature MSRs (msr_features.c): KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS on /dev/kvm. */
+u64 kvmx86_arch_capabilities(void);
+int kvmx86_get_feature_msr(u32 index, u64 *data);
+long kvmx86_get_msr_feature_index_list(struct kvm_msr_list __user *ul);
+long kvmx86_get_feature_msrs(struct kvm_msrs __user *um);
+
+/* Machine check (mce.c); vcpu->mutex held.  MSR helpers return 0 or 1 (fault). */
+u64 kvmx86_mce_cap_supported(void);
+void kvmx86_mce_reset(struct kvm_x86_vcpu *v);
+bool kvmx86_mce_msr(u32 index);
+int kvmx86_mce_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
+int kvmx86_mce_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
+long kvmx86_mce_setup(struct kvm_x86_vcpu *v, u64 __user *argp);
+long kvmx86_mce_inject(struct kvm_x86_vcpu *v, struct kvm_x86_mce __user *argp);
 
 #endif /* KVM_X86_H */
