@@ -25,6 +25,10 @@ int kvm_core_check_extension(struct kvm_vm *vm, long cap)
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+		return 1;
 	default:
 		return kvm_arch_check_extension(vm, cap);
 	}

@@ -11,6 +11,7 @@
 #ifndef KVM_IO_INTERNAL_H
 #define KVM_IO_INTERNAL_H
 
+#include <linux/eventfd.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -34,8 +35,18 @@ struct kvm_vm_io {
 	struct page *ring_page;		/* KVM_COALESCED_MMIO_PAGE_OFFSET of each vCPU mmap */
 };
 
+/* Signal an eventfd once (the one place that knows eventfd_signal's signature). */
+static inline void kvm_eventfd_notify(struct eventfd_ctx *ctx)
+{
+	eventfd_signal(ctx, 1);
+}
+
 /* iobus.c */
 int kvm_vm_io_init(struct kvm_vm *vm);
 void kvm_vm_io_exit(struct kvm_vm *vm);
+
+/* ioeventfd.c */
+int kvm_vm_ioctl_ioeventfd(struct kvm_vm *vm, void __user *argp);
+void kvm_ioeventfd_release_all(struct kvm_vm *vm);
 
 #endif /* KVM_IO_INTERNAL_H */

@@ -33,6 +33,7 @@ static void kvm_vm_destroy(struct kvm_vm *vm)
 		kvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 	kvm_arch_vm_destroy(vm);
+	kvm_ioeventfd_release_all(vm);
 	kvm_vm_io_exit(vm);
 	kvm_memslots_exit(vm);
 	cleanup_srcu_struct(&vm->slots_srcu);
@@ -110,6 +111,8 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 			return -EFAULT;
 		return kvm_get_dirty_log(vm, &log);
 	}
+	case KVM_IOEVENTFD:
+		return kvm_vm_ioctl_ioeventfd(vm, argp);
 	case KVM_CLEAR_DIRTY_LOG: {
 		struct kvm_clear_dirty_log log;
 
