@@ -484,6 +484,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 			kvm_x86_complete_pio_in(v);
 		v->pio.pending = false;
 	}
+	kvmx86_complete_msr_exit(v);
 
 	v->has_run = true;
 	fpu_swap_kvm_fpstate(&v->guest_fpu, true);

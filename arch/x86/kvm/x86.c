@@ -70,6 +70,8 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_MCE:
 		return KVM_X86_MAX_MCE_BANKS;
 	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
@@ -139,6 +141,7 @@ void kvm_arch_vm_destroy(struct kvm_vm *vm)
 	if (!vm->arch)
 		return;
 	kvm_x86_ops->vm_destroy(vm);
+	kvmx86_msr_filter_destroy(vm);
 	kvm_tdp_destroy(vm);
 	kfree(vm->arch);
 	vm->arch = NULL;
@@ -146,7 +149,12 @@ void kvm_arch_vm_destroy(struct kvm_vm *vm)
 
 int kvm_arch_vm_enable_cap(struct kvm_vm *vm, struct kvm_enable_cap *cap)
 {
-	return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return kvmx86_enable_user_space_msr(vm, cap->args[0]);
+	default:
+		return -EINVAL;
+	}
 }
 
 long kvm_arch_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg)
@@ -174,6 +182,8 @@ long kvm_arch_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg)
 		mutex_unlock(&vm->lock);
 		return 0;
 	}
+	case KVM_X86_SET_MSR_FILTER:
+		return kvmx86_set_msr_filter(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -141,6 +141,13 @@ struct kvm_x86_vcpu {
 	u64 mcg_ctl;
 	u64 mce_banks[KVM_X86_MAX_MCE_BANKS * 4];
 
+	/* A KVM_EXIT_X86_RDMSR/WRMSR waiting for userspace (msr_user.c). */
+	struct {
+		bool pending;
+		bool write;
+		u64 insn_rip;		/* where a #GP is reported */
+	} msr_user;
+
 	void *backend;			/* the backend's own vCPU state */
 };
 
@@ -176,6 +183,8 @@ struct kvm_x86_vm {
 	u64 identity_map_addr;		/* KVM_SET_IDENTITY_MAP_ADDR (unused by SVM) */
 	u64 *tdp_root;			/* nested page table root; vm->mmu_lock */
 	int tdp_levels;			/* 4 or 5, fixed at VM creation */
+	struct kvm_x86_msr_filter __rcu *msr_filter;	/* msr_user.c; written under vm->lock */
+	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_* sent to userspace */
 	void *backend;			/* the backend's own VM state */
 };
 
@@ -185,7 +194,15 @@ struct kvm_x86_vm {
 /* Largest KVM_GET/SET_MSRS batch (as Linux). */
 #define KVM_X86_MAX_IO_MSRS		256
 
-/* MSRs (msr.c): 0 on success, 1 for an MSR the guest must get #GP for. */
+/*
+ * MSRs (msr.c): 0 on success, 1 for an access the guest must get #GP for (a bad
+ * value, a read-only MSR), KVM_MSR_RET_UNKNOWN for an MSR nobody implements.
+ * Backends' get_msr/set_msr use the same values.
+ */
+#define KVM_MSR_RET_UNKNOWN		2
+/* The KVM_MSR_EXIT_REASON_* bits KVM_CAP_X86_USER_SPACE_MSR accepts. */
+#define KVM_X86_MSR_EXIT_REASONS	(KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN | \
+					 KVM_MSR_EXIT_REASON_FILTER)
 int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
 int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
 long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, bool set);
@@ -203,6 +220,13 @@ u64 kvmx86_arch_capabilities(void);
 int kvmx86_get_feature_msr(u32 index, u64 *data);
 long kvmx86_get_msr_feature_index_list(struct kvm_msr_list __user *ul);
 long kvmx86_get_feature_msrs(struct kvm_msrs __user *um);
+
+/* Guest RDMSR/WRMSR, the MSR filter and user-space MSR exits (msr_user.c). */
+int kvmx86_exit_msr(struct kvm_x86_vcpu *v, bool write, u64 insn_rip);
+void kvmx86_complete_msr_exit(struct kvm_x86_vcpu *v);
+long kvmx86_set_msr_filter(struct kvm_vm *vm, struct kvm_msr_filter __user *argp);
+void kvmx86_msr_filter_destroy(struct kvm_vm *vm);
+int kvmx86_enable_user_space_msr(struct kvm_vm *vm, u64 mask);
 
 /* Machine check (mce.c); vcpu->mutex held.  MSR helpers return 0 or 1 (fault). */
 u64 kvmx86_mce_cap_supported(void);

@@ -245,7 +245,7 @@ static int svm_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data)
 	case MSR_TSC_AUX:	*data = svm->tsc_aux; return 0;
 	case MSR_IA32_DEBUGCTLMSR: *data = s->dbgctl; return 0;
 	default:
-		return 1;
+		return KVM_MSR_RET_UNKNOWN;
 	}
 }
 
@@ -315,7 +315,7 @@ static int svm_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 		s->dbgctl = 0;
 		return 0;
 	default:
-		return 1;
+		return KVM_MSR_RET_UNKNOWN;
 	}
 }
 

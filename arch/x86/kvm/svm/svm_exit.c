@@ -92,24 +92,13 @@ static int svm_exit_shutdown(struct svm_vcpu *svm)
 	return kvmx86_exit_shutdown(svm->v);
 }
 
+/* RDMSR/WRMSR: common code decides (filter, in-kernel MSRs, userspace, #GP). */
 static int svm_exit_msr(struct svm_vcpu *svm)
 {
-	struct kvm_x86_vcpu *v = svm->v;
-	u32 index = v->gpr[KVM_REG_RCX];
-	u64 data;
+	u64 insn_rip = svm->v->rip;
 
-	if (svm->vmcb->control.exit_info_1) {
-		data = (v->gpr[KVM_REG_RDX] << 32) | (u32)v->gpr[KVM_REG_RAX];
-		if (kvmx86_set_msr(v, index, data, false))
-			return svm_inject_gp0(svm);
-	} else {
-		if (kvmx86_get_msr(v, index, &data, false))
-			return svm_inject_gp0(svm);
-		v->gpr[KVM_REG_RAX] = (u32)data;
-		v->gpr[KVM_REG_RDX] = data >> 32;
-	}
 	svm_skip_insn(svm, 2);
-	return KVM_EXIT_ACTION_RESUME;
+	return kvmx86_exit_msr(svm->v, svm->vmcb->control.exit_info_1, insn_rip);
 }
 
 static int svm_exit_rdtscp(struct svm_vcpu *svm)
