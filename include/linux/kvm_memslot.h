@@ -2,7 +2,8 @@
 /*
  * Memory slots: how guest physical memory maps onto the VMM's virtual memory.
  *
- * A VM's slots are an immutable, sorted snapshot (struct kvm_memslots) published
+ * A VM's slots are an immutable snapshot (struct kvm_memslots: persistent search
+ * trees that share their unchanged parts with older snapshots) published
  * with rcu_assign_pointer() under vm->slots_lock and read under
  * srcu_read_lock(&vm->slots_srcu).  A writer builds a new snapshot, publishes it,
  * waits for readers of the old one (synchronize_srcu), then drops guest mappings
@@ -42,10 +43,13 @@ struct kvm_memory_slot {
 	unsigned long *dirty_bitmap;	/* one bit per page when logging, else NULL */
 };
 
+struct kvm_slot_node;		/* virt/kvm/slot_tree.h; only the core looks inside */
+
 struct kvm_memslots {
 	u64 generation;			/* bumped by every update */
-	unsigned int nr;		/* number of slots in sorted[] */
-	struct kvm_memory_slot *sorted[];	/* ascending base_gfn, non-overlapping */
+	unsigned int nr;		/* number of slots */
+	struct kvm_slot_node *by_gfn;	/* keyed by base_gfn; slots never overlap */
+	struct kvm_slot_node *by_id;	/* keyed by as_id << 16 | id */
 };
 
 static inline struct kvm_memslots *kvm_memslots(struct kvm_vm *vm)
@@ -54,7 +58,7 @@ static inline struct kvm_memslots *kvm_memslots(struct kvm_vm *vm)
 				      lockdep_is_held(&vm->slots_lock));
 }
 
-/* Binary search; NULL when gfn is outside every slot.  Needs slots_srcu. */
+/* O(log n) search; NULL when gfn is outside every slot.  Needs slots_srcu. */
 struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm_memslots *slots, u64 gfn);
 
 static inline unsigned long kvm_slot_gfn_to_hva(const struct kvm_memory_slot *slot, u64 gfn)

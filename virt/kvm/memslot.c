@@ -23,6 +23,7 @@
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include "kvm_internal.h"
+#include "slot_tree.h"
 
 /*
  * Internal slot flag, never visible to userspace: the slot is on its way out
@@ -36,25 +37,18 @@
 static_assert(!(SLOT_HIDDEN & SLOT_USER_FLAGS));
 
 /*
- * A snapshot is one allocation: the header and sorted[nr] (gfn order, the
- * layout <linux/kvm_memslot.h> shows to readers), followed by a second array of
- * the same nr slots in (as_id, id) order, which only this file uses.  Both are
- * searched by bisection; an update copies them with at most a few memcpy()s.
+ * A snapshot is a small header naming the roots of two persistent trees of the
+ * same slots (slot_tree.h): by base_gfn, for the readers, and by (as_id, id),
+ * for this file.  An update builds new trees that share all but O(log n)
+ * nodes with the current ones, so it costs O(log n) time and memory whatever
+ * the number of slots.
  */
-static struct kvm_memory_slot **by_id(const struct kvm_memslots *s)
+static struct kvm_memslots *snapshot_alloc(const struct kvm_memslots *from)
 {
-	return (struct kvm_memory_slot **)&s->sorted[s->nr];
-}
+	struct kvm_memslots *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 
-static struct kvm_memslots *snapshot_alloc(unsigned int nr)
-{
-	struct kvm_memslots *s;
-
-	s = kvmalloc(struct_size(s, sorted, 2 * (size_t)nr), GFP_KERNEL_ACCOUNT);
-	if (s) {
-		s->generation = 0;
-		s->nr = nr;
-	}
+	if (s && from)
+		*s = *from;
 	return s;
 }
 
@@ -74,158 +68,50 @@ static u32 slot_key(const struct kvm_memory_slot *s)
 	return ((u32)s->as_id << 16) | s->id;
 }
 
-/* Index of the first slot whose end lies above gfn (nr if none). */
-static unsigned int first_ending_above(const struct kvm_memslots *slots, u64 gfn)
+/* The slot that starts at or last before gfn, hidden or not; NULL if none. */
+static struct kvm_memory_slot *slot_at_or_before(const struct kvm_memslots *slots, u64 gfn)
 {
-	unsigned int lo = 0, hi = slots->nr;
+	struct kvm_slot_node *n = slot_tree_floor(slots->by_gfn, gfn);
 
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (slot_end(slots->sorted[mid]) <= gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Index of the first slot starting at or above gfn (nr if none). */
-static unsigned int first_starting_from(const struct kvm_memslots *slots, u64 gfn)
-{
-	unsigned int lo = 0, hi = slots->nr;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (slots->sorted[mid]->base_gfn < gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Index in by_id() of the first slot whose key is at least key (nr if none). */
-static unsigned int first_key_from(const struct kvm_memslots *slots, u32 key)
-{
-	struct kvm_memory_slot **ids = by_id(slots);
-	unsigned int lo = 0, hi = slots->nr;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (slot_key(ids[mid]) < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return n ? n->slot : NULL;
 }
 
 struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm_memslots *slots, u64 gfn)
 {
-	struct kvm_memory_slot *s;
-	unsigned int i;
+	struct kvm_memory_slot *s = slot_at_or_before(slots, gfn);
 
-	i = first_ending_above(slots, gfn);
-	if (i >= slots->nr)
-		return NULL;
-	s = slots->sorted[i];
-	if (gfn < s->base_gfn || (s->flags & SLOT_HIDDEN))
+	if (!s || gfn >= slot_end(s) || (s->flags & SLOT_HIDDEN))
 		return NULL;
 	return s;
 }
 
 static struct kvm_memory_slot *slot_by_id(const struct kvm_memslots *slots, u16 as_id, u16 id)
 {
-	u32 key = ((u32)as_id << 16) | id;
-	unsigned int i = first_key_from(slots, key);
+	struct kvm_slot_node *n = slot_tree_find(slots->by_id, ((u32)as_id << 16) | id);
 
-	if (i < slots->nr && slot_key(by_id(slots)[i]) == key)
-		return by_id(slots)[i];
-	return NULL;
+	return n ? n->slot : NULL;
 }
 
-/* Does [start, end) meet any slot other than self? */
+bool kvm_memslots_for_each(struct kvm_memslots *slots,
+			   void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg)
+{
+	return slot_tree_walk(slots->by_gfn, fn, arg);
+}
+
+/*
+ * Does [start, end) meet any slot other than self?  Slots do not overlap, so
+ * the ones that meet the range are consecutive in gfn order and the last of
+ * them starts below end; self may be that last one, then only the slot
+ * before it can be another.
+ */
 static bool range_taken(const struct kvm_memslots *slots, u64 start, u64 end,
 			const struct kvm_memory_slot *self)
 {
-	unsigned int i;
+	struct kvm_memory_slot *s = slot_at_or_before(slots, end - 1);
 
-	for (i = first_ending_above(slots, start); i < slots->nr; i++) {
-		const struct kvm_memory_slot *s = slots->sorted[i];
-
-		if (s->base_gfn >= end)
-			break;
-		if (s != self)
-			return true;
-	}
-	return false;
-}
-
-/*
- * dst[0, to - from) = L[from, to), where L is src with the entry at index drop
- * left out (L is src itself when drop is past the end).
- */
-static void copy_skipping(struct kvm_memory_slot **dst, struct kvm_memory_slot *const *src,
-			  unsigned int drop, unsigned int from, unsigned int to)
-{
-	if (from < drop) {
-		unsigned int k = min(to, drop) - from;
-
-		memcpy(dst, src + from, k * sizeof(*dst));
-		dst += k;
-		from += k;
-	}
-	if (from < to)
-		memcpy(dst, src + from + 1, (to - from) * sizeof(*dst));
-}
-
-/*
- * dst = src[0, n) with the entry at index drop left out (none if drop >= n)
- * and add, if not NULL, inserted so that it lands at index add_at.
- */
-static void array_edit(struct kvm_memory_slot **dst, struct kvm_memory_slot *const *src,
-		       unsigned int n, unsigned int drop, struct kvm_memory_slot *add,
-		       unsigned int add_at)
-{
-	unsigned int m = drop < n ? n - 1 : n;
-
-	if (!add)
-		add_at = m;
-	copy_skipping(dst, src, drop, 0, add_at);
-	if (add)
-		dst[add_at] = add;
-	copy_skipping(dst + add_at + !!add, src, drop, add_at, m);
-}
-
-/*
- * Fill dst from cur, leaving out drop (if any) and adding add (if any) at its
- * place in both orders.  dst->nr must already be the resulting count.
- */
-static void snapshot_fill(struct kvm_memslots *dst, const struct kvm_memslots *cur,
-			  const struct kvm_memory_slot *drop, struct kvm_memory_slot *add)
-{
-	unsigned int n = cur->nr, gfn_drop = n, id_drop = n, gfn_at = 0, id_at = 0;
-
-	if (drop) {
-		gfn_drop = first_starting_from(cur, drop->base_gfn);
-		id_drop = first_key_from(cur, slot_key(drop));
-		WARN_ON_ONCE(cur->sorted[gfn_drop] != drop || by_id(cur)[id_drop] != drop);
-	}
-	if (add) {
-		gfn_at = first_starting_from(cur, add->base_gfn);
-		if (gfn_drop < gfn_at)
-			gfn_at--;
-		id_at = first_key_from(cur, slot_key(add));
-		if (id_drop < id_at)
-			id_at--;
-	}
-	WARN_ON_ONCE(dst->nr != n - !!drop + !!add);
-	array_edit(dst->sorted, cur->sorted, n, gfn_drop, add, gfn_at);
-	array_edit(by_id(dst), by_id(cur), n, id_drop, add, id_at);
-	dst->generation = cur->generation + 1;
+	if (s && s == self)
+		s = s->base_gfn ? slot_at_or_before(slots, s->base_gfn - 1) : NULL;
+	return s && slot_end(s) > start;
 }
 
 /*
@@ -238,7 +124,9 @@ static void snapshot_fill(struct kvm_memslots *dst, const struct kvm_memslots *c
 struct kvm_slot_garbage {
 	struct kvm_slot_garbage *next;
 	size_t total;			/* bytes held by this entry and all after it */
-	struct kvm_memslots *snap;
+	struct kvm_memslots *snap;	/* snapshot headers no longer published */
+	struct kvm_memslots *snap2;
+	struct kvm_slot_node *nodes;	/* tree nodes, chained by dead_next */
 	struct kvm_memory_slot *slot, *hidden;
 	unsigned long *bitmap;
 };
@@ -255,7 +143,9 @@ static void slot_garbage_free_all(struct kvm_vm *vm)
 		kvfree(g->bitmap);
 		kfree(g->slot);
 		kfree(g->hidden);
-		kvfree(g->snap);
+		slot_nodes_free(g->nodes);
+		kfree(g->snap);
+		kfree(g->snap2);
 		kfree(g);
 	}
 	vm->slots_garbage = NULL;
@@ -266,11 +156,6 @@ static void slots_wait_readers(struct kvm_vm *vm)
 {
 	synchronize_srcu_expedited(&vm->slots_srcu);
 	slot_garbage_free_all(vm);
-}
-
-static size_t snapshot_bytes(const struct kvm_memslots *s)
-{
-	return struct_size(s, sorted, 2 * (size_t)s->nr);
 }
 
 /*
@@ -380,7 +265,7 @@ int kvm_write_guest(struct kvm_vm *vm, u64 gpa, const void *data, unsigned long 
 
 int kvm_memslots_init(struct kvm_vm *vm)
 {
-	struct kvm_memslots *empty = snapshot_alloc(0);
+	struct kvm_memslots *empty = snapshot_alloc(NULL);
 
 	if (!empty)
 		return -ENOMEM;
@@ -388,20 +273,23 @@ int kvm_memslots_init(struct kvm_vm *vm)
 	return 0;
 }
 
+static void slot_free(struct kvm_memory_slot *slot)
+{
+	kvfree(slot->dirty_bitmap);
+	kfree(slot);
+}
+
 /* VM teardown: no reader is left, every slot and bitmap goes. */
 void kvm_memslots_exit(struct kvm_vm *vm)
 {
 	struct kvm_memslots *slots = rcu_dereference_protected(vm->slots, true);
-	unsigned int i;
 
 	slot_garbage_free_all(vm);
 	if (!slots)
 		return;
-	for (i = 0; i < slots->nr; i++) {
-		kvfree(slots->sorted[i]->dirty_bitmap);
-		kfree(slots->sorted[i]);
-	}
-	kvfree(slots);
+	slot_tree_free(slots->by_gfn, slot_free);
+	slot_tree_free(slots->by_id, NULL);
+	kfree(slots);
 	RCU_INIT_POINTER(vm->slots, NULL);
 }
 
@@ -420,6 +308,8 @@ struct slot_update {
 	struct kvm_memory_slot *hidden;	/* copy of old marked SLOT_HIDDEN (delete, move) */
 	struct kvm_memslots *interim;	/* old replaced by hidden (delete, move) */
 	struct kvm_memslots *final;
+	struct slot_edit interim_edit;	/* builds interim from the current snapshot */
+	struct slot_edit final_edit;	/* builds final from interim, or from the current one */
 	struct kvm_slot_garbage *garbage;
 	bool fresh_bitmap;		/* new->dirty_bitmap was allocated here */
 };
@@ -487,25 +377,65 @@ static int region_classify(const struct kvm_memslots *cur,
 
 static void slot_update_free(struct slot_update *u)
 {
+	slot_edit_abort(&u->final_edit);
+	slot_edit_abort(&u->interim_edit);
 	if (u->fresh_bitmap)
 		kvfree(u->new->dirty_bitmap);
 	kfree(u->new);
 	kfree(u->hidden);
-	kvfree(u->interim);
-	kvfree(u->final);
+	kfree(u->interim);
+	kfree(u->final);
 	kfree(u->garbage);
 }
 
-static int region_prepare(struct kvm_vm *vm, const struct kvm_memslots *cur,
+/*
+ * Make dst (a copy of the snapshot it is built from) hold in instead of out;
+ * either may be NULL.  When both are given they have the same number, so the
+ * tree by number just swaps the slot and the tree by gfn does so too unless
+ * the slot moves.
+ */
+static int snapshot_swap(struct slot_edit *e, struct kvm_memslots *dst,
+			 struct kvm_memory_slot *out, struct kvm_memory_slot *in)
+{
+	int r;
+
+	if (out && in)
+		r = slot_tree_replace(e, &dst->by_id, slot_key(in), in);
+	else if (out)
+		r = slot_tree_remove(e, &dst->by_id, slot_key(out));
+	else
+		r = slot_tree_insert(e, &dst->by_id, slot_key(in), in);
+	if (r)
+		return r;
+
+	if (out && in && out->base_gfn == in->base_gfn)
+		return slot_tree_replace(e, &dst->by_gfn, in->base_gfn, in);
+	if (out) {
+		r = slot_tree_remove(e, &dst->by_gfn, out->base_gfn);
+		if (r)
+			return r;
+	}
+	if (in) {
+		r = slot_tree_insert(e, &dst->by_gfn, in->base_gfn, in);
+		if (r)
+			return r;
+	}
+	dst->nr = dst->nr + !!in - !!out;
+	dst->generation++;
+	return 0;
+}
+
+static int region_prepare(struct kvm_vm *vm, struct kvm_memslots *cur,
 			  const struct kvm_userspace_memory_region *r, struct slot_update *u)
 {
 	struct kvm_memory_slot *old = u->old;
-	unsigned int nr = cur->nr;
+	struct kvm_memslots *base = cur;
+	int ret = -ENOMEM;
 
 	if (u->change != SLOT_DELETE) {
 		u->new = kzalloc(sizeof(*u->new), GFP_KERNEL_ACCOUNT);
 		if (!u->new)
-			goto nomem;
+			goto fail;
 		u->new->base_gfn = u->base_gfn;
 		u->new->npages = u->npages;
 		u->new->userspace_addr = r->userspace_addr;
@@ -521,33 +451,44 @@ static int region_prepare(struct kvm_vm *vm, const struct kvm_memslots *cur,
 				u->new->dirty_bitmap = dirty_bitmap_alloc(u->npages,
 						manual & KVM_DIRTY_LOG_INITIALLY_SET);
 				if (!u->new->dirty_bitmap)
-					goto nomem;
+					goto fail;
 				u->fresh_bitmap = true;
 			}
 		}
 	}
 
+	u->garbage = kzalloc(sizeof(*u->garbage), GFP_KERNEL_ACCOUNT);
+	if (!u->garbage)
+		goto fail;
+
 	if (u->change == SLOT_DELETE || u->change == SLOT_MOVE) {
 		u->hidden = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
-		u->interim = snapshot_alloc(nr);
+		u->interim = snapshot_alloc(cur);
 		if (!u->hidden || !u->interim)
-			goto nomem;
+			goto fail;
 		u->hidden->flags |= SLOT_HIDDEN;
+		ret = snapshot_swap(&u->interim_edit, u->interim, old, u->hidden);
+		if (ret)
+			goto fail;
+		/* The final trees are built on the interim ones, never changing them. */
+		slot_edit_seal(&u->interim_edit);
+		base = u->interim;
+		old = u->hidden;
 	}
 
-	if (u->change == SLOT_DELETE)
-		nr--;
-	else if (u->change == SLOT_CREATE)
-		nr++;
-	u->final = snapshot_alloc(nr);
-	u->garbage = kzalloc(sizeof(*u->garbage), GFP_KERNEL_ACCOUNT);
-	if (!u->final || !u->garbage)
-		goto nomem;
+	ret = -ENOMEM;
+	u->final = snapshot_alloc(base);
+	if (!u->final)
+		goto fail;
+	ret = snapshot_swap(&u->final_edit, u->final, old, u->new);
+	if (ret)
+		goto fail;
+	slot_edit_seal(&u->final_edit);
 	return 0;
 
-nomem:
+fail:
 	slot_update_free(u);
-	return -ENOMEM;
+	return ret;
 }
 
 /*
@@ -577,18 +518,11 @@ static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct sl
 		 * still finds it in the interim snapshot until its mappings are
 		 * gone.
 		 */
-		snapshot_fill(u->interim, cur, old, u->hidden);
 		rcu_assign_pointer(vm->slots, u->interim);
 		slots_wait_readers(vm);
 		spin_lock(&vm->mmu_lock);
 		kvm_arch_zap_gfn_range(vm, old->base_gfn, slot_end(old));
 		spin_unlock(&vm->mmu_lock);
-		kvfree(cur);
-		snapshot_fill(u->final, u->interim, u->hidden, new);
-		g->snap = u->interim;
-	} else {
-		snapshot_fill(u->final, cur, old, new);
-		g->snap = cur;
 	}
 	rcu_assign_pointer(vm->slots, u->final);
 
@@ -616,7 +550,20 @@ static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct sl
 		g->bitmap = old->dirty_bitmap;
 	g->slot = old;
 	g->hidden = u->hidden;
-	g->total = sizeof(*g) + 2 * sizeof(*old) + snapshot_bytes(g->snap) +
+	g->snap = cur;
+	g->snap2 = u->interim;
+	g->nodes = u->final_edit.replaced;
+	if (u->interim_edit.replaced) {
+		struct kvm_slot_node *tail = u->interim_edit.replaced;
+
+		while (tail->dead_next)
+			tail = tail->dead_next;
+		tail->dead_next = g->nodes;
+		g->nodes = u->interim_edit.replaced;
+	}
+	g->total = sizeof(*g) + 2 * sizeof(*old) + 2 * sizeof(*cur) +
+		   (u->interim_edit.nr_replaced + u->final_edit.nr_replaced) *
+		   sizeof(struct kvm_slot_node) +
 		   (g->bitmap ? 2 * dirty_bitmap_bytes(old->npages) : 0);
 	g->next = vm->slots_garbage;
 	if (g->next)

@@ -27,9 +27,28 @@ static struct kvm_vm *notifier_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct kvm_vm, mmu_notifier);
 }
 
+struct hva_zap {
+	struct kvm_vm *vm;
+	unsigned long start, end;
+};
+
+static void zap_slot_part(struct kvm_memory_slot *s, void *arg)
+{
+	struct hva_zap *z = arg;
+	unsigned long s_start = s->userspace_addr;
+	unsigned long s_end = s_start + (s->npages << PAGE_SHIFT);
+	unsigned long lo = max(z->start, s_start), hi = min(z->end, s_end);
+
+	if (lo >= hi)
+		return;
+	/* Every page that [lo, hi) touches, even partly. */
+	kvm_arch_zap_gfn_range(z->vm, s->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
+			       s->base_gfn + (PAGE_ALIGN(hi - s_start) >> PAGE_SHIFT));
+}
+
 /*
  * Zap the guest mappings of every slot whose host range meets [start, end).
- * Slots are sorted by gfn, not by host address, so this walks them all.
+ * Slots are indexed by gfn, not by host address, so this walks them all.
  * Hidden slots (being deleted or moved) are included on purpose: their
  * mappings may still exist.  Caller holds slots_srcu and mmu_lock.
  *
@@ -41,20 +60,11 @@ static struct kvm_vm *notifier_vm(struct mmu_notifier *mn)
 static void zap_hva_range(struct kvm_vm *vm, unsigned long start, unsigned long end)
 {
 	struct kvm_memslots *slots = srcu_dereference(vm->slots, &vm->slots_srcu);
-	unsigned int i;
+	struct hva_zap z = { .vm = vm, .start = start, .end = end };
 
-	for (i = 0; i < slots->nr; i++) {
-		struct kvm_memory_slot *s = slots->sorted[i];
-		unsigned long s_start = s->userspace_addr;
-		unsigned long s_end = s_start + (s->npages << PAGE_SHIFT);
-		unsigned long lo = max(start, s_start), hi = min(end, s_end);
-
-		if (lo >= hi)
-			continue;
-		/* Every page that [lo, hi) touches, even partly. */
-		kvm_arch_zap_gfn_range(vm, s->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
-				       s->base_gfn + (PAGE_ALIGN(hi - s_start) >> PAGE_SHIFT));
-	}
+	/* A walk that gave up: dropping every mapping is always safe. */
+	if (!kvm_memslots_for_each(slots, zap_slot_part, &z))
+		kvm_arch_zap_gfn_range(vm, 0, U64_MAX);
 }
 
 static int notifier_invalidate_start(struct mmu_notifier *mn,

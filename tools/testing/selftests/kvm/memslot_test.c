@@ -2,7 +2,9 @@
 /*
  * Memory slots: guest access through a slot, the argument errors Linux gives
  * (alignment, overlap, flags, slot numbers, changing a slot in place), the
- * slot count from KVM_CAP_NR_MEMSLOTS, KVM_MEM_READONLY (guest writes become
+ * slot count from KVM_CAP_NR_MEMSLOTS (all of them at once, with overlap checks
+ * and deletion in scrambled order), a guest reading through 2000 slots before
+ * and after each moves, KVM_MEM_READONLY (guest writes become
  * KVM_EXIT_MMIO), and creating, moving and deleting slots while a vCPU runs.
  */
 #include <pthread.h>
@@ -108,22 +110,103 @@ static void test_argument_errors(void)
 	kt_vm_free(vm);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Slot i of the many-slots cases sits at page SLOT_STRIDE * i (plus a shift). */
+#define SLOT_STRIDE	2
+/* A permutation of [0, n) for n not divisible by 7919 (a prime). */
+#define SCRAMBLE(i, n)	((unsigned int)(((uint64_t)(i) * 7919) % (n)))
+
 static void test_max_slots(void)
 {
 	struct kt_vm *vm = kt_vm_create_bare();
 	int nslots = kt_check_cap(KVM_CAP_NR_MEMSLOTS), i;
 	uint8_t *mem = map_pages(1);
+	const uint64_t P = KT_PAGE_SIZE;
+	double t0, t1, t2;
 
 	KT_ASSERT(nslots >= 32, "KVM_CAP_NR_MEMSLOTS %d", nslots);
+	KT_ASSERT(nslots % 7919, "slot count %d is a multiple of the scrambling prime", nslots);
 	kt_diag("KVM_CAP_NR_MEMSLOTS = %d", nslots);
 	/* Every slot id below the limit works, all at once, one page each. */
+	t0 = now_ms();
 	for (i = 0; i < nslots; i++)
-		KT_ASSERT(kt_vm_set_region(vm, i, 0, (uint64_t)i * 2 * KT_PAGE_SIZE, KT_PAGE_SIZE,
-					   mem) == 0, "slot %d of %d", i, nslots);
-	KT_ASSERT_ERRNO(kt_vm_set_region(vm, nslots, 0, (uint64_t)nslots * 2 * KT_PAGE_SIZE,
-					 KT_PAGE_SIZE, mem), EINVAL);
+		KT_ASSERT(kt_vm_set_region(vm, i, 0, (uint64_t)i * SLOT_STRIDE * P, P, mem) == 0,
+			  "slot %d of %d", i, nslots);
+	t1 = now_ms();
+	KT_ASSERT_ERRNO(kt_vm_set_region(vm, nslots, 0, (uint64_t)nslots * SLOT_STRIDE * P, P,
+					 mem), EINVAL);
+	/* With every slot in place, overlap checks still see each neighbour. */
+	i = nslots / 2;
+	KT_ASSERT_ERRNO(kt_vm_set_region(vm, i, 0, (uint64_t)(i + 1) * SLOT_STRIDE * P, P, mem),
+			EEXIST);
+	KT_ASSERT_OK(kt_vm_set_region(vm, i, 0, ((uint64_t)i * SLOT_STRIDE + 1) * P, P, mem));
+	KT_ASSERT_ERRNO(kt_vm_set_region(vm, i + 1, 0, ((uint64_t)i * SLOT_STRIDE + 1) * P, P,
+					 mem), EEXIST);
+	KT_ASSERT_ERRNO(kt_vm_set_region(vm, i - 1, 0, ((uint64_t)i * SLOT_STRIDE + 1) * P, P,
+					 mem), EEXIST);
+	KT_ASSERT_OK(kt_vm_set_region(vm, i, 0, (uint64_t)i * SLOT_STRIDE * P, P, mem));
+	/* Delete them in scrambled order; each id is gone exactly once. */
+	t2 = now_ms();
 	for (i = 0; i < nslots; i++)
-		KT_ASSERT(kt_vm_set_region(vm, i, 0, 0, 0, NULL) == 0, "deleting slot %d", i);
+		KT_ASSERT(kt_vm_set_region(vm, SCRAMBLE(i, nslots), 0, 0, 0, NULL) == 0,
+			  "deleting slot %u", SCRAMBLE(i, nslots));
+	kt_diag("created %d slots in %.0f ms, deleted them in %.0f ms", nslots, t1 - t0,
+		now_ms() - t2);
+	KT_ASSERT_ERRNO(kt_vm_set_region(vm, 0, 0, 0, 0, NULL), EINVAL);
+	kt_vm_free(vm);
+}
+
+/* ---- a guest reading through many slots ---- */
+
+#define MANY_SLOTS	2000
+#define MANY_GPA	0x40000000ull
+
+/* Sum the first word of page SLOT_STRIDE * i + shift for every slot i. */
+static void guest_sum_slots(uint64_t n)
+{
+	uint64_t shift, i, sum;
+
+	for (shift = 0; shift < 2; shift++) {
+		sum = 0;
+		for (i = 0; i < n; i++)
+			sum += *(volatile uint64_t *)(MANY_GPA +
+						     (SLOT_STRIDE * i + shift) * KT_PAGE_SIZE);
+		GUEST_SYNC(sum);
+	}
+}
+
+static void test_many_slots_guest(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *v = kt_vcpu_add(vm, 0, guest_sum_slots, MANY_SLOTS, 0);
+	uint64_t *mem = (uint64_t *)map_pages(MANY_SLOTS), want = 0;
+	const uint64_t P = KT_PAGE_SIZE;
+	unsigned int i, k;
+
+	for (i = 0; i < MANY_SLOTS; i++) {
+		mem[i * P / 8] = 3ull * i + 1;
+		want += 3ull * i + 1;
+		KT_ASSERT_OK(kt_vm_set_region(vm, KT_SLOT_FREE + i, 0,
+					      MANY_GPA + SLOT_STRIDE * i * P, P,
+					      (uint8_t *)mem + i * P));
+	}
+	KT_RUN_SYNC(v, want);
+	/* Every slot moves one page up, in scrambled order; the guest follows. */
+	for (i = 0; i < MANY_SLOTS; i++) {
+		k = SCRAMBLE(i, MANY_SLOTS);
+		KT_ASSERT_OK(kt_vm_set_region(vm, KT_SLOT_FREE + k, 0,
+					      MANY_GPA + (SLOT_STRIDE * k + 1) * P, P,
+					      (uint8_t *)mem + k * P));
+	}
+	KT_RUN_SYNC(v, want);
+	KT_RUN_DONE(v);
 	kt_vm_free(vm);
 }
 
@@ -283,6 +366,7 @@ static const struct ktest_case cases[] = {
 	{ "guest_access", test_guest_access },
 	{ "argument_errors", test_argument_errors },
 	{ "max_slots", test_max_slots },
+	{ "many_slots_guest", test_many_slots_guest },
 	{ "readonly", test_readonly },
 	{ "slots_change_while_running", test_slots_change_while_running },
 };
