@@ -69,6 +69,14 @@ static void test_supported_cpuid(void)
 	KT_ASSERT_OK(ioctl(kt_kvm_fd(), KVM_GET_SUPPORTED_CPUID, b));
 	KT_ASSERT(!memcmp(a->entries, b->entries, n * sizeof(a->entries[0])),
 		  "two calls gave different tables");
+	/* The table itself, for comparing implementations from the logs. */
+	for (i = 0; i < n; i++) {
+		const struct kvm_cpuid_entry2 *e = &a->entries[i];
+
+		kt_diag("cpuid %08x.%u: %08x %08x %08x %08x%s", e->function, e->index, e->eax,
+			e->ebx, e->ecx, e->edx,
+			e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX ? " (indexed)" : "");
+	}
 	e0 = kt_find_cpuid(a, 0, 0);
 	e1 = kt_find_cpuid(a, 1, 0);
 	KT_ASSERT(e0 && e1, "leaves 0 and 1 missing");
