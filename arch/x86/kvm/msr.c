@@ -80,7 +80,30 @@ int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host)
 	case MSR_VM_HSAVE_PA:
 	case MSR_AMD64_BU_CFG2:
 	case MSR_AMD64_DE_CFG:
+	case MSR_IA32_EBL_CR_POWERON:
+	case MSR_IA32_LASTBRANCHFROMIP ... MSR_IA32_LASTINTTOIP:
+	case MSR_IA32_PERF_CTL:
+	case MSR_IA32_POWER_CTL:
+	case MSR_AMD64_SYSCFG:
+	case MSR_K8_TSEG_ADDR:
+	case MSR_K8_TSEG_MASK:
+	case MSR_K8_INT_PENDING_MSG:
+	case MSR_AMD64_NB_CFG:
+	case MSR_FAM10H_MMIO_CONF_BASE:
+	case MSR_AMD64_DC_CFG:
+	case MSR_F15H_EX_CFG:
+	case MSR_K7_EVNTSEL0 ... MSR_K7_PERFCTR3:
+		/*
+		 * Platform MSRs Linux and firmware read without a fault handler
+		 * (the AMD MTRR and memory-encryption probes read SYSCFG, for one):
+		 * nothing of the kind exists for a guest, and zero says so.  The
+		 * legacy K7 counters read zero as a PMU with no counters running.
+		 */
 		*data = 0;
+		return 0;
+	case MSR_IA32_PERF_STATUS:
+		/* A fixed ratio, as Linux reports: bus ratio 1000 in the high half. */
+		*data = 1000ULL << 32;
 		return 0;
 	}
 	if (!kvm_x86_mtrr_slot(index, &slot, v)) {
@@ -120,9 +143,17 @@ int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 		v->arch_capabilities = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_UCODE_WRITE:
+	case MSR_AMD64_PATCH_LOADER:
 	case MSR_K7_HWCR:
 	case MSR_AMD64_DE_CFG:
 	case MSR_AMD64_BU_CFG2:
+	case MSR_AMD64_NB_CFG:
+	case MSR_AMD64_DC_CFG:
+	case MSR_F15H_EX_CFG:
+	case MSR_IA32_PERF_CTL:
+	case MSR_IA32_POWER_CTL:
+	case MSR_K7_EVNTSEL0 ... MSR_K7_PERFCTR3:
 		/* Accepted and ignored, as the hardware's effects do not apply. */
 		return 0;
 	}

@@ -51,6 +51,39 @@ static void guest_nocap(void)
 	GUEST_DONE();
 }
 
+/* Platform MSRs guests read without a fault handler: they must not fault. */
+static const uint32_t platform_msrs[] = {
+	0x2a, 0x198, 0x199, 0x1db, 0x1dc, 0x1dd, 0x1de, 0xc0010010, 0xc0010112,
+	0xc0010113, 0xc0010055, 0xc001001f, 0xc0010058, 0xc0011022, 0xc001102c,
+	0xc0010000, 0xc0010004, 0xc0010015, 0xc0011029, 0x8b,
+};
+
+static void guest_platform(void)
+{
+	unsigned int i;
+
+	guest_set_exc_handler(13, guest_gp_handler);
+	for (i = 0; i < sizeof(platform_msrs) / sizeof(platform_msrs[0]); i++) {
+		(void)guest_rdmsr(platform_msrs[i]);
+		if (gp_count)
+			GUEST_SYNC(1, platform_msrs[i]);
+	}
+	GUEST_SYNC(0, 0);
+	GUEST_DONE();
+}
+
+static void test_platform_msrs(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *vcpu = kt_vcpu_add(vm, 0, guest_platform, 0, 0);
+	struct kt_ucall uc;
+
+	KT_ASSERT(KT_RUN_UCALL(vcpu, &uc) == UCALL_SYNC, "no sync");
+	KT_ASSERT(uc.args[0] == 0, "RDMSR 0x%llx faulted", (unsigned long long)uc.args[1]);
+	KT_RUN_DONE(vcpu);
+	kt_vm_free(vm);
+}
+
 static void enable_user_msr(struct kt_vm *vm, uint64_t mask)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR, .args = { mask } };
@@ -181,6 +214,7 @@ static const struct ktest_case cases[] = {
 	{ "caps_and_errors", test_caps_and_errors },
 	{ "user_exits", test_user_exits },
 	{ "without_cap", test_without_cap },
+	{ "platform_msrs", test_platform_msrs },
 };
 
 int main(void)
