@@ -76,4 +76,23 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu);
  */
 int kvm_arch_vm_enable_cap(struct kvm_vm *vm, struct kvm_enable_cap *cap);
 
+/*
+ * Interrupt routing targets (<linux/kvm_irq.h>).
+ * kvm_arch_set_irq_route: drive the target of one route of a GSI (an irqchip pin
+ * or an MSI) to level on behalf of source (KVM_IRQ_SOURCE_*); MSI routes fire
+ * on level 1 and ignore 0.  Caller: kvm_set_irq() (KVM_IRQ_LINE, irqfd work,
+ * resampler acks, in-kernel devices) and KVM_SIGNAL_MSI, inside an SRCU read
+ * section of the routing table; may be any context the arch's own callers of
+ * kvm_set_irq() use, so it must not sleep.  Returns > 0 delivered, 0
+ * coalesced or masked, < 0 not delivered (e.g. -ENXIO: no irqchip).
+ * kvm_arch_irqchip_in_kernel: KVM_CREATE_IRQCHIP done (PIC, IOAPIC and LAPICs
+ * in the kernel).  kvm_arch_lapic_in_kernel: LAPICs in the kernel (full or
+ * split irqchip).  Any context, no locks needed.
+ */
+struct kvm_irq_route;
+int kvm_arch_set_irq_route(struct kvm_vm *vm, const struct kvm_irq_route *r, int source,
+			   int level, bool line_status);
+bool kvm_arch_irqchip_in_kernel(struct kvm_vm *vm);
+bool kvm_arch_lapic_in_kernel(struct kvm_vm *vm);
+
 #endif /* KVM_ARCH_H */

@@ -14,10 +14,18 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/kvm_arch.h>
+#include <linux/kvm_irq.h>
+#include "io_internal.h"
 
 static DEFINE_MUTEX(kvm_backend_lock);
 static struct module *kvm_backend_owner;	/* kvm_backend_lock */
 static bool kvm_dev_registered;			/* kvm_backend_lock */
+
+/* The architecture offers an in-kernel irqchip for GSI routing to drive. */
+static bool kvm_irq_caps_ready(struct kvm_vm *vm)
+{
+	return kvm_arch_check_extension(vm, KVM_CAP_IRQCHIP) > 0;
+}
 
 /* Capabilities whose answer does not depend on the architecture. */
 int kvm_core_check_extension(struct kvm_vm *vm, long cap)
@@ -29,6 +37,14 @@ int kvm_core_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 		return 1;
+	/* Interrupt paths: real only once the architecture has an in-kernel irqchip. */
+	case KVM_CAP_IRQ_ROUTING:
+		return kvm_irq_caps_ready(vm) ? KVM_MAX_IRQ_ROUTES : 0;
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+		return kvm_irq_caps_ready(vm);
 	default:
 		return kvm_arch_check_extension(vm, cap);
 	}
@@ -136,12 +152,21 @@ void kvm_core_disable(struct module *owner)
 
 static int __init kvm_core_init(void)
 {
-	return kvm_arch_init();
+	int r;
+
+	r = kvm_irqfd_module_init();
+	if (r)
+		return r;
+	r = kvm_arch_init();
+	if (r)
+		kvm_irqfd_module_exit();
+	return r;
 }
 
 static void __exit kvm_core_exit(void)
 {
 	kvm_arch_exit();
+	kvm_irqfd_module_exit();
 }
 
 module_init(kvm_core_init);

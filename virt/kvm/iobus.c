@@ -244,7 +244,7 @@ int kvm_io_bus_write(struct kvm_vcpu *vcpu, enum kvm_io_bus_id id, u64 addr, int
 }
 EXPORT_SYMBOL_GPL(kvm_io_bus_write);
 
-/* VM creation, before anything can register a device. */
+/* VM creation, before anything can register a device or a route. */
 int kvm_vm_io_init(struct kvm_vm *vm)
 {
 	struct kvm_vm_io *io;
@@ -254,24 +254,37 @@ int kvm_vm_io_init(struct kvm_vm *vm)
 	if (!io)
 		return -ENOMEM;
 	r = init_srcu_struct(&io->bus_srcu);
-	if (r) {
-		kfree(io);
-		return r;
-	}
+	if (r)
+		goto err_free;
+	r = init_srcu_struct(&io->irq_srcu);
+	if (r)
+		goto err_bus_srcu;
 	mutex_init(&io->bus_lock);
 	mutex_init(&io->ioeventfd_lock);
 	INIT_LIST_HEAD(&io->ioeventfds);
 	mutex_init(&io->coalesced_lock);
 	INIT_LIST_HEAD(&io->zones);
 	spin_lock_init(&io->ring_lock);
+	mutex_init(&io->routing_lock);
+	mutex_init(&io->irqfd_mutex);
+	spin_lock_init(&io->irqfds_lock);
+	INIT_LIST_HEAD(&io->irqfds);
+	INIT_LIST_HEAD(&io->resamplers);
 	vm->io = io;
 	return 0;
+
+err_bus_srcu:
+	cleanup_srcu_struct(&io->bus_srcu);
+err_free:
+	kfree(io);
+	return r;
 }
 
 /*
  * VM destruction, after every device owner has unregistered (vCPUs and the
- * architecture state are gone).  Frees the bus arrays only: a device still
- * listed belongs to code that forgot it, and is not touched.
+ * architecture state are gone).  Frees the bus arrays and the routing table
+ * only: a device still listed belongs to code that forgot it, and is not
+ * touched.
  */
 void kvm_vm_io_exit(struct kvm_vm *vm)
 {
@@ -286,6 +299,8 @@ void kvm_vm_io_exit(struct kvm_vm *vm)
 		WARN_ONCE(b && b->nr, "kvm: %u device(s) left on I/O bus %d\n", b->nr, i);
 		kvfree(b);
 	}
+	kvm_irq_routing_free(vm);
+	cleanup_srcu_struct(&io->irq_srcu);
 	cleanup_srcu_struct(&io->bus_srcu);
 	kfree(io);
 	vm->io = NULL;

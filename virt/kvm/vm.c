@@ -29,6 +29,7 @@ static void kvm_vm_destroy(struct kvm_vm *vm)
 	unsigned long i;
 
 	kvm_mmu_notifier_exit(vm);
+	kvm_irqfd_release_all(vm);	/* nothing injects once the vCPUs go */
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
@@ -113,6 +114,15 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 	}
 	case KVM_IOEVENTFD:
 		return kvm_vm_ioctl_ioeventfd(vm, argp);
+	case KVM_IRQFD:
+		return kvm_vm_ioctl_irqfd(vm, argp);
+	case KVM_SET_GSI_ROUTING:
+		return kvm_vm_ioctl_set_gsi_routing(vm, argp);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+		return kvm_vm_ioctl_irq_line(vm, argp, ioctl == KVM_IRQ_LINE_STATUS);
+	case KVM_SIGNAL_MSI:
+		return kvm_vm_ioctl_signal_msi(vm, argp);
 	case KVM_CLEAR_DIRTY_LOG: {
 		struct kvm_clear_dirty_log log;
 
