@@ -11,6 +11,7 @@
 #include <asm/processor.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/types.h>
+#include <asm/kvm_para.h>
 #include "x86.h"
 
 #define BIT32(n)	(1U << (n))
@@ -70,6 +71,31 @@ u64 kvmx86_supported_xcr0(void)
 	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & KVM_XCR0_OK;
 }
 
+/*
+ * The KVM paravirtual leaves: the signature (and the highest PV leaf), then the
+ * features that work here: kvmclock at both MSR pairs and its stable bit
+ * (kvmclock.c), and the port 0x80 delay a guest may skip (nothing to do).
+ */
+static int cpuid_add_kvm_leaves(struct cpuid_builder *b)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	e = cpuid_add(b, KVM_CPUID_SIGNATURE, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = KVM_CPUID_FEATURES;
+	memcpy(&e->ebx, KVM_SIGNATURE, 4);
+	memcpy(&e->ecx, KVM_SIGNATURE + 4, 4);
+	memcpy(&e->edx, KVM_SIGNATURE + 8, 4);
+	e = cpuid_add(b, KVM_CPUID_FEATURES, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = BIT32(KVM_FEATURE_CLOCKSOURCE) | BIT32(KVM_FEATURE_NOP_IO_DELAY) |
+		 BIT32(KVM_FEATURE_CLOCKSOURCE2) | BIT32(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT);
+	e->ebx = e->ecx = e->edx = 0;
+	return 0;
+}
+
 /* Returns 0, or -E2BIG when b->max entries are not enough. */
 static int cpuid_build(struct cpuid_builder *b)
 {
@@ -99,6 +125,7 @@ static int cpuid_build(struct cpuid_builder *b)
 			return -E2BIG;
 		e->eax = 0;
 		e->ebx &= LEAF7_EBX_OK;
+		e->ebx |= BIT32(1);	/* TSC_ADJUST: emulated (tsc.c) */
 		if (!(xcr0 & XFEATURE_MASK_YMM))
 			e->ebx &= ~BIT32(5);
 		e->ecx = 0;
@@ -154,7 +181,7 @@ static int cpuid_build(struct cpuid_builder *b)
 			break;		/* brand string and cache descriptions */
 		}
 	}
-	return 0;
+	return cpuid_add_kvm_leaves(b);
 }
 
 long kvmx86_get_supported_cpuid(struct kvm_cpuid2 __user *uc)

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/kvm_para.h>
 #include "x86.h"
 
 /* MSRs userspace saves and restores (KVM_GET_MSR_INDEX_LIST), all implemented. */
@@ -19,6 +20,8 @@ static const u32 kvm_x86_saved_msrs[] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE, MSR_TSC_AUX,
 	MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL, MSR_IA32_ARCH_CAPABILITIES,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
+	MSR_IA32_TSC_ADJUST,
 };
 
 #define MTRR_CAP_VALUE	(0x500 | 8)	/* WC, fixed ranges, 8 variable ranges */
@@ -56,10 +59,11 @@ int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host)
 
 	if (kvmx86_mce_msr(index))
 		return kvmx86_mce_get_msr(v, index, data, host);
+	if (kvmx86_tsc_owns_msr(index))
+		return kvmx86_tsc_get_msr(v, index, data, host);
+	if (kvmx86_clock_owns_msr(index))
+		return kvmx86_clock_get_msr(v, index, data, host);
 	switch (index) {
-	case MSR_IA32_TSC:
-		*data = rdtsc() + v->tsc_offset;
-		return 0;
 	case MSR_IA32_APICBASE:
 		*data = v->apic_base;
 		return 0;
@@ -120,10 +124,11 @@ int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 
 	if (kvmx86_mce_msr(index))
 		return kvmx86_mce_set_msr(v, index, data, host);
+	if (kvmx86_tsc_owns_msr(index))
+		return kvmx86_tsc_set_msr(v, index, data, host);
+	if (kvmx86_clock_owns_msr(index))
+		return kvmx86_clock_set_msr(v, index, data, host);
 	switch (index) {
-	case MSR_IA32_TSC:
-		v->tsc_offset = data - rdtsc();
-		return 0;
 	case MSR_IA32_APICBASE:
 		/* Reserved bits and the BSP bit (read-only to the guest) are checked. */
 		if (data & ~(MSR_IA32_APICBASE_BASE | MSR_IA32_APICBASE_ENABLE |

@@ -58,6 +58,7 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	if (r)
 		goto err_emu;
 	kvm_x86_reset(v);
+	kvmx86_tsc_vcpu_init(v);
 	return 0;
 
 err_emu:
@@ -441,6 +442,13 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 	case KVM_X86_SET_MCE:
 		r = kvmx86_mce_inject(v, argp);
 		break;
+	case KVM_GET_TSC_KHZ:
+	case KVM_SET_TSC_KHZ:
+		r = kvmx86_tsc_vcpu_ioctl(v, ioctl, arg);
+		break;
+	case KVM_KVMCLOCK_CTRL:
+		r = kvmx86_clock_kvmclock_ctrl(v);
+		break;
 	default:
 		r = -EINVAL;
 		break;
@@ -508,6 +516,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		kvmx86_clock_before_entry(v);
 		r = kvm_x86_ops->run(v);
 		if (r != KVM_EXIT_ACTION_RESUME)
 			break;

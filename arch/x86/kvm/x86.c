@@ -44,11 +44,12 @@ EXPORT_SYMBOL_GPL(kvmx86_unregister_backend);
 
 int kvm_arch_init(void)
 {
-	return 0;
+	return kvmx86_clock_init();
 }
 
 void kvm_arch_exit(void)
 {
+	kvmx86_clock_exit();
 }
 
 int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
@@ -83,6 +84,12 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 		return KVM_CORE_MAX_VCPU_IDS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVM_CORE_USER_MEM_SLOTS;
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_TSC_CONTROL:
+	case KVM_CAP_VM_TSC_CONTROL:
+	case KVM_CAP_ADJUST_CLOCK:
+	case KVM_CAP_KVMCLOCK_CTRL:
+		return kvmx86_time_check_extension(cap);
 	default:
 		return 0;
 	}
@@ -120,6 +127,8 @@ int kvm_arch_vm_init(struct kvm_vm *vm, unsigned long type)
 	if (!xvm)
 		return -ENOMEM;
 	vm->arch = xvm;
+	kvmx86_tsc_vm_init(vm);
+	kvmx86_clock_vm_init(vm);
 	r = kvm_tdp_init(vm);
 	if (r)
 		goto err_free;
@@ -184,6 +193,12 @@ long kvm_arch_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg)
 	}
 	case KVM_X86_SET_MSR_FILTER:
 		return kvmx86_set_msr_filter(vm, (void __user *)arg);
+	case KVM_GET_TSC_KHZ:
+	case KVM_SET_TSC_KHZ:
+		return kvmx86_tsc_vm_ioctl(vm, ioctl, arg);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return kvmx86_clock_vm_ioctl(vm, ioctl, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -20,6 +20,7 @@
 #include <linux/kvm_core.h>
 #include <asm/desc_defs.h>
 #include <asm/fpu/api.h>
+#include "time.h"
 
 struct kvm_x86_vcpu;
 struct kvm_tdp_format;
@@ -147,6 +148,7 @@ struct kvm_x86_vcpu {
 		bool write;
 		u64 insn_rip;		/* where a #GP is reported */
 	} msr_user;
+	struct kvmx86_vcpu_time time;	/* TSC rate and kvmclock (time.h) */
 
 	void *backend;			/* the backend's own vCPU state */
 };
@@ -185,6 +187,7 @@ struct kvm_x86_vm {
 	int tdp_levels;			/* 4 or 5, fixed at VM creation */
 	struct kvm_x86_msr_filter __rcu *msr_filter;	/* msr_user.c; written under vm->lock */
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_* sent to userspace */
+	struct kvmx86_vm_time time;	/* TSC synchronisation and kvmclock (time.h) */
 	void *backend;			/* the backend's own VM state */
 };
 
@@ -236,5 +239,13 @@ int kvmx86_mce_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
 int kvmx86_mce_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
 long kvmx86_mce_setup(struct kvm_x86_vcpu *v, u64 __user *argp);
 long kvmx86_mce_inject(struct kvm_x86_vcpu *v, struct kvm_x86_mce __user *argp);
+/*
+ * Guest TSC (tsc.c), for timers that count in guest TSC cycles: the guest's
+ * TSC value at a given host TSC value (offset and scaling applied), and the
+ * guest TSC rate in kHz.  vcpu->mutex held, or the caller accepts a value that
+ * is stale by one KVM_SET_TSC_KHZ / TSC write.
+ */
+u64 kvmx86_read_guest_tsc(struct kvm_x86_vcpu *v, u64 host_tsc);
+u64 kvmx86_guest_tsc_khz(struct kvm_x86_vcpu *v);
 
 #endif /* KVM_X86_H */

@@ -32,6 +32,7 @@ static void *svm_iopm;		/* intercept every port: all ones */
 static void *svm_msrpm;		/* intercept every MSR: all ones */
 u32 svm_max_asid;
 bool svm_has_nrips;
+bool svm_has_tsc_ratio;
 
 /* Attribute bits of struct vmcb_seg (descriptor bits 40-47, 52-55). */
 #define SEG_ATTR_TYPE_MASK	0x00f
@@ -63,6 +64,12 @@ static int svm_cpu_online(unsigned int cpu)
 	sc->asid_generation = 1;
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(SVM_MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	if (svm_has_tsc_ratio) {
+		sc->tsc_ratio = kvmx86_tsc_default_ratio();
+		wrmsrl(MSR_AMD64_TSC_RATIO, sc->tsc_ratio);
+	}
+	if (boot_cpu_has(X86_FEATURE_RDTSCP))
+		rdmsrl(MSR_TSC_AUX, sc->host_tsc_aux);
 	sc->enabled = true;
 	return 0;
 
@@ -83,6 +90,8 @@ static int svm_cpu_offline(unsigned int cpu)
 	if (!sc->enabled)
 		return 0;
 	wrmsrl(SVM_MSR_VM_HSAVE_PA, 0);
+	if (svm_has_tsc_ratio)
+		wrmsrl(MSR_AMD64_TSC_RATIO, kvmx86_tsc_default_ratio());
 	rdmsrl(MSR_EFER, efer);
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 	sc->enabled = false;
@@ -345,7 +354,7 @@ void svm_vcpu_reset(struct kvm_x86_vcpu *v)
 	 * (the VMM's table); HLT; port I/O and MSRs (all of them, through the
 	 * permission maps); INVD (would discard host cache lines); SHUTDOWN (the
 	 * VMCB is undefined afterwards); every SVM instruction and MONITOR/MWAIT
-	 * (not offered to the guest: #UD); RDTSCP (TSC_AUX is the host's);
+	 * (not offered to the guest: #UD);
 	 * XSETBV (XCR0 is validated and switched by us); WBINVD (host-wide cost).
 	 */
 	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_SMI |
@@ -356,7 +365,7 @@ void svm_vcpu_reset(struct kvm_x86_vcpu *v)
 	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
 			     SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
 			     SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI | SVM_INTERCEPT2_SKINIT |
-			     SVM_INTERCEPT2_RDTSCP | SVM_INTERCEPT2_WBINVD |
+			     SVM_INTERCEPT2_WBINVD |
 			     SVM_INTERCEPT2_MONITOR | SVM_INTERCEPT2_MWAIT |
 			     SVM_INTERCEPT2_MWAIT_COND | SVM_INTERCEPT2_XSETBV;
 	c->iopm_base_pa = virt_to_phys(svm_iopm);
@@ -475,6 +484,7 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
 	bool guest_xcr0 = (vmcb->save.cr4 & X86_CR4_OSXSAVE) && boot_cpu_has(X86_FEATURE_XSAVE);
 	u64 host_xcr0 = 0;
+	bool swap_aux;
 
 	vmcb->save.rax = v->gpr[KVM_REG_RAX];
 	vmcb->save.rsp = v->gpr[KVM_REG_RSP];
@@ -482,6 +492,15 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	vmcb->save.rflags = v->rflags;
 	vmcb->control.clean = 0;
 	vmcb->control.next_rip = 0;
+	/* RDTSC and RDTSCP run unintercepted: offset, rate and TSC_AUX are the guest's. */
+	vmcb->control.tsc_offset = v->tsc_offset;
+	if (svm_has_tsc_ratio && sc->tsc_ratio != v->time.tsc_ratio) {
+		wrmsrl(MSR_AMD64_TSC_RATIO, v->time.tsc_ratio);
+		sc->tsc_ratio = v->time.tsc_ratio;
+	}
+	swap_aux = boot_cpu_has(X86_FEATURE_RDTSCP) && svm->tsc_aux != sc->host_tsc_aux;
+	if (swap_aux)
+		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
 
 	if (guest_xcr0) {
 		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
@@ -490,6 +509,9 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	}
 
 	__kvm_svm_vmrun(svm->vmcb_pa, v->gpr, page_to_phys(sc->host_vmsave));
+
+	if (swap_aux)
+		wrmsrl(MSR_TSC_AUX, sc->host_tsc_aux);
 
 	if (guest_xcr0 && host_xcr0 != v->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
@@ -597,6 +619,9 @@ static int svm_check_cpu(void)
 	}
 	svm_max_asid = ebx - 1;
 	svm_has_nrips = !!(edx & SVM_FEATURE_NRIPS);
+	svm_has_tsc_ratio = !!(edx & SVM_FEATURE_TSC_RATE);
+	if (svm_has_tsc_ratio)
+		kvmx86_tsc_set_scaling(SVM_TSC_RATIO_FRAC_BITS, SVM_TSC_RATIO_MAX);
 	return 0;
 }
 
@@ -630,6 +655,7 @@ static int __init svm_init(void)
 err_cpuhp:
 	cpuhp_remove_state(svm_cpuhp_state);
 err_maps:
+	kvmx86_tsc_set_scaling(0, 0);
 	if (svm_msrpm)
 		free_pages_exact(svm_msrpm, SVM_MSRPM_SIZE);
 	if (svm_iopm)
@@ -641,6 +667,7 @@ static void __exit svm_exit(void)
 {
 	kvmx86_unregister_backend(&svm_ops);
 	cpuhp_remove_state(svm_cpuhp_state);
+	kvmx86_tsc_set_scaling(0, 0);
 	free_pages_exact(svm_msrpm, SVM_MSRPM_SIZE);
 	free_pages_exact(svm_iopm, SVM_IOPM_SIZE);
 }

@@ -15,6 +15,8 @@ struct svm_cpu {
 	u64 asid_generation;		/* bumped when the ASID space wraps */
 	u32 next_asid;
 	bool enabled;			/* EFER.SVME set by us */
+	u64 tsc_ratio;			/* MSR_AMD64_TSC_RATIO as last written here */
+	u64 host_tsc_aux;		/* the host's MSR_TSC_AUX (its CPU number for RDTSCP) */
 };
 
 struct svm_vcpu {
@@ -59,6 +61,7 @@ void __kvm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);
 /* svm.c */
 extern u32 svm_max_asid;
 extern bool svm_has_nrips;
+extern bool svm_has_tsc_ratio;
 void svm_skip_insn(struct svm_vcpu *svm, unsigned int len);
 void svm_vcpu_reset(struct kvm_x86_vcpu *v);
 

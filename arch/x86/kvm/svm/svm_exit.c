@@ -101,18 +101,6 @@ static int svm_exit_msr(struct svm_vcpu *svm)
 	return kvmx86_exit_msr(svm->v, svm->vmcb->control.exit_info_1, insn_rip);
 }
 
-static int svm_exit_rdtscp(struct svm_vcpu *svm)
-{
-	struct kvm_x86_vcpu *v = svm->v;
-	u64 tsc = rdtsc() + v->tsc_offset;
-
-	v->gpr[KVM_REG_RAX] = (u32)tsc;
-	v->gpr[KVM_REG_RDX] = tsc >> 32;
-	v->gpr[KVM_REG_RCX] = (u32)svm->tsc_aux;
-	svm_skip_insn(svm, 3);
-	return KVM_EXIT_ACTION_RESUME;
-}
-
 /* XSETBV: only XCR0, only at CPL 0, only features the host has and in legal sets. */
 static int svm_exit_xsetbv(struct svm_vcpu *svm)
 {
@@ -158,7 +146,6 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_IOIO]		= svm_exit_ioio,
 	[SVM_EXIT_MSR]		= svm_exit_msr,
 	[SVM_EXIT_SHUTDOWN]	= svm_exit_shutdown,
-	[SVM_EXIT_RDTSCP]	= svm_exit_rdtscp,
 	[SVM_EXIT_XSETBV]	= svm_exit_xsetbv,
 	[SVM_EXIT_RSM]		= svm_inject_ud,
 	[SVM_EXIT_INVLPGA]	= svm_inject_ud,

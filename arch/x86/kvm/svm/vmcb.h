@@ -237,6 +237,11 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_CPUID_FN			0x8000000a
 #define SVM_FEATURE_NPT			(1U << 0)
 #define SVM_FEATURE_NRIPS		(1U << 3)
+#define SVM_FEATURE_TSC_RATE		(1U << 4)	/* MSR_AMD64_TSC_RATIO (APM 15.30.5) */
+
+/* TSC ratio MSR: 8.32 fixed point, bits 63:40 reserved (APM 15.30.5). */
+#define SVM_TSC_RATIO_FRAC_BITS		32
+#define SVM_TSC_RATIO_MAX		0x000000ffffffffffULL
 
 /* MSRs of SVM itself. */
 #define SVM_MSR_VM_CR			0xc0010114
