@@ -113,6 +113,7 @@ enum {
 #define KVM_REQ_TLB_FLUSH		0
 #define KVM_REQ_VM_DEAD			1
 #define KVM_REQ_TRIPLE_FAULT		2	/* end KVM_RUN with KVM_EXIT_SHUTDOWN */
+#define KVM_REQ_EVENT			3	/* x86: an interrupt, NMI or exception to look at */
 
 static inline void kvm_vcpu_request(struct kvm_vcpu *vcpu, unsigned int req)
 {

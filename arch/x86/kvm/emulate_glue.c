@@ -307,8 +307,10 @@ static void eg_set_vec(struct emu_ctxt *ctxt, unsigned int idx, const void *buf,
 
 static void eg_inject(struct emu_ctxt *ctxt, const struct emu_fault *f)
 {
-	kvm_x86_ops->inject_exception(emu_vcpu(ctxt), f->vector, f->has_error, f->error,
-				      f->vector == EMU_EXC_PF ? f->cr2 : 0);
+	bool pf = f->vector == EMU_EXC_PF;
+
+	kvmx86_queue_exception(emu_vcpu(ctxt), f->vector, f->has_error, f->error, pf,
+			       pf ? f->cr2 : 0);
 }
 
 static const struct emu_ops kvm_emu_ops = {

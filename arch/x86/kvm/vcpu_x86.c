@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
 #include <linux/kvm_iobus.h>
+#include <linux/kvm_memslot.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include "x86.h"
@@ -33,6 +34,10 @@ static void kvm_x86_reset(struct kvm_x86_vcpu *v)
 	v->mp_state = KVM_MP_STATE_RUNNABLE;
 	memset(&v->pio, 0, sizeof(v->pio));
 	kvmx86_mce_reset(v);
+	memset(v->db, 0, sizeof(v->db));
+	v->guest_debug = 0;
+	v->pdptrs_set = false;
+	kvmx86_events_reset(v);
 	kvm_x86_ops->vcpu_reset(v);
 }
 
@@ -158,6 +163,9 @@ static void kvm_x86_get_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
 	s->cr8 = ops->get_cr(v, 8);
 	s->efer = ops->get_efer(v);
 	s->apic_base = v->apic_base;
+	/* An interrupt given and not yet delivered shows in the bitmap (as Linux). */
+	if (v->ev.irq_injected)
+		s->interrupt_bitmap[v->ev.irq_vector / 64] |= 1ULL << (v->ev.irq_vector % 64);
 }
 
 /* The consistency checks Linux applies to KVM_SET_SREGS. */
@@ -195,6 +203,76 @@ static int kvm_x86_set_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
 	ops->set_cr(v, 4, s->cr4);
 	ops->set_cr(v, 8, s->cr8);
 	v->apic_base = s->apic_base;
+	v->pdptrs_set = false;
+	return 0;
+}
+
+/* KVM_SET_SREGS: the lowest vector set in interrupt_bitmap is given to the guest. */
+static int kvm_x86_set_sregs1(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
+{
+	int i, r;
+
+	r = kvm_x86_set_sregs(v, s);
+	if (r)
+		return r;
+	for (i = 0; i < ARRAY_SIZE(s->interrupt_bitmap); i++) {
+		if (s->interrupt_bitmap[i]) {
+			v->ev.irq_injected = true;
+			v->ev.irq_vector = i * 64 + __ffs64(s->interrupt_bitmap[i]);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* PAE paging (not long mode): the only mode with PDPTEs. */
+static bool kvm_x86_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/* kvm_sregs and kvm_sregs2 agree up to apic_base. */
+static_assert(offsetof(struct kvm_sregs, apic_base) == offsetof(struct kvm_sregs2, apic_base));
+
+static void kvm_x86_get_sregs2(struct kvm_x86_vcpu *v, struct kvm_sregs2 *s2, struct kvm_sregs *s)
+{
+	int i;
+
+	kvm_x86_get_sregs(v, s);
+	memset(s2, 0, sizeof(*s2));
+	memcpy(s2, s, offsetof(struct kvm_sregs, interrupt_bitmap));
+	if (!kvm_x86_pae_paging(s->cr0, s->cr4, s->efer))
+		return;
+	s2->flags = KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	if (v->pdptrs_set) {
+		memcpy(s2->pdptrs, v->pdptrs, sizeof(s2->pdptrs));
+		return;
+	}
+	/* The four PDPTEs sit at CR3[31:5]; unreadable ones show as zero. */
+	for (i = 0; i < 4; i++)
+		if (kvm_read_guest(v->vcpu->vm, (s->cr3 & 0xffffffe0ULL) + i * 8, &s2->pdptrs[i], 8))
+			s2->pdptrs[i] = 0;
+}
+
+static int kvm_x86_set_sregs2(struct kvm_x86_vcpu *v, const struct kvm_sregs2 *s2,
+			      struct kvm_sregs *s)
+{
+	bool pdptrs = s2->flags & KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	int r;
+
+	if (s2->flags & ~KVM_SREGS2_FLAGS_PDPTRS_VALID)
+		return -EINVAL;
+	if (pdptrs && !kvm_x86_pae_paging(s2->cr0, s2->cr4, s2->efer))
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	memcpy(s, s2, offsetof(struct kvm_sregs, interrupt_bitmap));
+	r = kvm_x86_set_sregs(v, s);
+	if (r)
+		return r;
+	if (pdptrs) {
+		memcpy(v->pdptrs, s2->pdptrs, sizeof(v->pdptrs));
+		v->pdptrs_set = true;
+	}
 	return 0;
 }
 
@@ -340,6 +418,10 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 	union {
 		struct kvm_regs regs;
 		struct kvm_sregs sregs;
+		struct {
+			struct kvm_sregs2 s2;
+			struct kvm_sregs s;
+		} sregs2;
 		struct kvm_mp_state mp;
 		struct kvm_fpu fpu;
 		struct kvm_xsave xsave;
@@ -372,7 +454,17 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		r = -EFAULT;
 		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
 			break;
-		r = kvm_x86_set_sregs(v, &u->sregs);
+		r = kvm_x86_set_sregs1(v, &u->sregs);
+		break;
+	case KVM_GET_SREGS2:
+		kvm_x86_get_sregs2(v, &u->sregs2.s2, &u->sregs2.s);
+		r = copy_to_user(argp, &u->sregs2.s2, sizeof(u->sregs2.s2)) ? -EFAULT : 0;
+		break;
+	case KVM_SET_SREGS2:
+		r = -EFAULT;
+		if (copy_from_user(&u->sregs2.s2, argp, sizeof(u->sregs2.s2)))
+			break;
+		r = kvm_x86_set_sregs2(v, &u->sregs2.s2, &u->sregs2.s);
 		break;
 	case KVM_GET_FPU:
 		kvm_x86_get_fpu(v, &u->fpu);
@@ -394,6 +486,7 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 			r = -EFAULT;
 		break;
 	case KVM_GET_XSAVE:
+	case KVM_GET_XSAVE2:	/* KVM_CAP_XSAVE2 says 4096 bytes: the same image */
 		fpu_copy_guest_fpstate_to_uabi(&v->guest_fpu, u->xsave.region,
 					       sizeof(u->xsave.region), kvmx86_supported_xcr0(),
 					       v->pkru);
@@ -450,7 +543,9 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		r = kvmx86_clock_kvmclock_ctrl(v);
 		break;
 	default:
-		r = -EINVAL;
+		r = kvmx86_events_ioctl(v, ioctl, argp);
+		if (r == -ENOTTY)
+			r = -EINVAL;
 		break;
 	}
 	kfree(u);
@@ -483,9 +578,14 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* Without an in-kernel LAPIC the VMM owns the TPR: kvm_run.cr8 goes in. */
+	r = kvmx86_events_load_cr8(v);
+	if (r)
+		goto out_fill;
 	/* As Linux: -EINTR at once, exit_reason left as it was. */
+	r = -EINTR;
 	if (READ_ONCE(run->immediate_exit))
-		return -EINTR;
+		goto out_fill;
 
 	if (v->pio.pending) {
 		if (v->pio.in)
@@ -495,6 +595,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	kvmx86_complete_msr_exit(v);
 
 	v->has_run = true;
+	v->pdptrs_set = false;
 	fpu_swap_kvm_fpstate(&v->guest_fpu, true);
 	if (v->emu_pending) {
 		r = kvmx86_emu_complete(v);
@@ -516,13 +617,28 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		kvmx86_clock_before_entry(v);
-		r = kvm_x86_ops->run(v);
+		r = kvmx86_lapic_before_entry(v);
+		if (r == -EINTR)
+			run->exit_reason = KVM_EXIT_INTR;
 		if (r != KVM_EXIT_ACTION_RESUME)
 			break;
+		kvmx86_clock_before_entry(v);
+		r = kvmx86_events_before_entry(v);
+		if (r != KVM_EXIT_ACTION_RESUME)
+			break;
+		r = kvm_x86_ops->run(v);
+		kvmx86_events_after_exit(v);
+		if (r != KVM_EXIT_ACTION_RESUME)
+			break;
+		if (kvmx86_irq_window_open_exit(v)) {
+			r = KVM_EXIT_ACTION_USER;
+			break;
+		}
 	}
 out:
 	fpu_swap_kvm_fpstate(&v->guest_fpu, false);
+out_fill:
+	kvmx86_events_fill_run(v);
 	return r;
 }
 
@@ -567,6 +683,11 @@ EXPORT_SYMBOL_GPL(kvmx86_exit_pio);
 
 int kvmx86_exit_hlt(struct kvm_x86_vcpu *v)
 {
+	/* With the LAPIC in the kernel the vCPU sleeps in kvmx86_lapic_before_entry(). */
+	if (kvmx86_lapic_in_kernel(v)) {
+		v->mp_state = KVM_MP_STATE_HALTED;
+		return KVM_EXIT_ACTION_RESUME;
+	}
 	v->vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return KVM_EXIT_ACTION_USER;
 }

@@ -64,7 +64,16 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_EXCEPTION_PAYLOAD:
+	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_SREGS2:
+	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_USER_NMI:
 		return 1;
+	case KVM_CAP_XSAVE2:
+		/* Bytes of KVM_GET_XSAVE2: every component we offer fits in 4 KiB. */
+		return sizeof(struct kvm_xsave);
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
@@ -158,9 +167,16 @@ void kvm_arch_vm_destroy(struct kvm_vm *vm)
 
 int kvm_arch_vm_enable_cap(struct kvm_vm *vm, struct kvm_enable_cap *cap)
 {
+	struct kvm_x86_vm *xvm = vm->arch;
+
+	if (cap->flags)
+		return -EINVAL;
 	switch (cap->cap) {
 	case KVM_CAP_X86_USER_SPACE_MSR:
 		return kvmx86_enable_user_space_msr(vm, cap->args[0]);
+	case KVM_CAP_EXCEPTION_PAYLOAD:
+		WRITE_ONCE(xvm->exception_payload, !!cap->args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}

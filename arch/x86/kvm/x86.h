@@ -60,6 +60,49 @@ struct kvm_x86_pio {
 	u32 count;
 };
 
+/* One event for the guest, in the form the backends inject and report it. */
+enum kvm_x86_event_type {
+	KVM_X86_EVENT_EXCEPTION,	/* hardware exception, vector 0-31 */
+	KVM_X86_EVENT_INTR,		/* external interrupt */
+	KVM_X86_EVENT_NMI,
+	KVM_X86_EVENT_SOFT_INTR,	/* INTn being delivered (reported only, never injected) */
+};
+
+struct kvm_x86_event {
+	enum kvm_x86_event_type type;
+	u8 vector;
+	bool has_error;
+	u32 error;
+};
+
+/*
+ * Events of one vCPU (events.c).  Fields are the vCPU thread's (vcpu->mutex)
+ * except nmi_queued, which any thread may bump (kvmx86_queue_nmi()).
+ *
+ * An exception is "pending" from the moment it is raised until the entry that
+ * delivers it: only then does its payload (CR2 of a #PF, DR6 bits of a #DB)
+ * reach the registers.  It is "injected" while the guest is delivering it; an
+ * exit in the middle of delivery leaves it injected, to be delivered again.
+ */
+struct kvm_x86_events {
+	bool exc_pending;
+	bool exc_injected;
+	u8 exc_vector;
+	bool exc_has_error;
+	u32 exc_error;
+	bool exc_has_payload;
+	u64 exc_payload;
+
+	bool irq_injected;		/* KVM_INTERRUPT or LAPIC vector, or being re-delivered */
+	u8 irq_vector;
+
+	atomic_t nmi_queued;		/* NMIs raised and not yet counted in nmi_pending */
+	u8 nmi_pending;
+	bool nmi_injected;
+
+	u32 sipi_vector;		/* KVM_GET/SET_VCPU_EVENTS, for the in-kernel LAPIC */
+};
+
 struct kvm_x86_backend_ops {
 	const char *name;
 	struct module *owner;
@@ -99,9 +142,41 @@ struct kvm_x86_backend_ops {
 	 */
 	int (*run)(struct kvm_x86_vcpu *v);
 
-	/* Queue an exception for the next entry (cr2 for #PF). */
-	void (*inject_exception)(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
-				 u64 cr2);
+	/*
+	 * Event injection (events.c decides, the backend carries it out).  All of
+	 * these run in the vCPU thread with vcpu->mutex held, outside the guest.
+	 *
+	 * inject_event: deliver ev at the next guest entry (SVM: EVENTINJ).  Called
+	 *   at most once per entry, right before run.
+	 * take_exit_event: after an exit, report the event that was being delivered
+	 *   when the exit happened (SVM: EXITINTINFO), or an event passed to
+	 *   inject_event that never reached the guest; returns false when there is
+	 *   none.  Clears it in the backend.  Called once after every run.
+	 * interrupt_allowed / nmi_allowed: could the guest take an external
+	 *   interrupt (RFLAGS.IF, no interrupt shadow, GIF) / an NMI (not masked,
+	 *   no shadow, GIF) at the next entry?
+	 * set_irq_window / set_nmi_window: ask for an exit as soon as the guest can
+	 *   take an interrupt (SVM: V_IRQ + VINTR intercept) / an NMI (IRET
+	 *   intercept, then a single step over the IRET); false turns it off.
+	 * get/set_interrupt_shadow: KVM_X86_SHADOW_INT_* bits.
+	 * get/set_nmi_mask: NMIs blocked until the next IRET.
+	 * get_dr/set_dr: DR6 and DR7 (DR0-3 live in kvm_x86_vcpu.db[]).
+	 * update_guest_debug: v->guest_debug changed: set the #DB/#BP intercepts and
+	 *   the trap flag the debugger needs.
+	 */
+	void (*inject_event)(struct kvm_x86_vcpu *v, const struct kvm_x86_event *ev);
+	bool (*take_exit_event)(struct kvm_x86_vcpu *v, struct kvm_x86_event *ev);
+	bool (*interrupt_allowed)(struct kvm_x86_vcpu *v);
+	bool (*nmi_allowed)(struct kvm_x86_vcpu *v);
+	void (*set_irq_window)(struct kvm_x86_vcpu *v, bool on);
+	void (*set_nmi_window)(struct kvm_x86_vcpu *v, bool on);
+	u32 (*get_interrupt_shadow)(struct kvm_x86_vcpu *v);
+	void (*set_interrupt_shadow)(struct kvm_x86_vcpu *v, u32 shadow);
+	bool (*get_nmi_mask)(struct kvm_x86_vcpu *v);
+	void (*set_nmi_mask)(struct kvm_x86_vcpu *v, bool masked);
+	u64 (*get_dr)(struct kvm_x86_vcpu *v, int which);
+	void (*set_dr)(struct kvm_x86_vcpu *v, int which, u64 val);
+	void (*update_guest_debug)(struct kvm_x86_vcpu *v);
 
 	/* Entry format of the guest-physical page table (tdp.h). */
 	const struct kvm_tdp_format *tdp_format;
@@ -150,6 +225,12 @@ struct kvm_x86_vcpu {
 	} msr_user;
 	struct kvmx86_vcpu_time time;	/* TSC rate and kvmclock (time.h) */
 
+	struct kvm_x86_events ev;	/* events.c */
+	u64 db[4];			/* guest DR0-3, loaded around guest entry by the backend */
+	u32 guest_debug;		/* KVM_SET_GUEST_DEBUG control bits; 0 when off */
+	u64 pdptrs[4];			/* PDPTEs given by KVM_SET_SREGS2 until the next run */
+	bool pdptrs_set;
+
 	void *backend;			/* the backend's own vCPU state */
 };
 
@@ -172,6 +253,47 @@ int kvmx86_exit_shutdown(struct kvm_x86_vcpu *v);
 int kvmx86_exit_internal(struct kvm_x86_vcpu *v, u32 suberror, const u64 *data, int ndata);
 int kvmx86_exit_fail_entry(struct kvm_x86_vcpu *v, u64 reason);
 
+/* Events (events.c). */
+void kvmx86_queue_exception(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+			    bool has_payload, u64 payload);
+/* An NMI for this vCPU (KVM_NMI, LAPIC NMI IPI, LINT1): counted, kicks the vCPU.  Any thread. */
+void kvmx86_queue_nmi(struct kvm_x86_vcpu *v);
+void kvmx86_events_reset(struct kvm_x86_vcpu *v);
+int kvmx86_events_before_entry(struct kvm_x86_vcpu *v);
+void kvmx86_events_after_exit(struct kvm_x86_vcpu *v);
+bool kvmx86_irq_window_open_exit(struct kvm_x86_vcpu *v);
+void kvmx86_events_fill_run(struct kvm_x86_vcpu *v);
+int kvmx86_events_load_cr8(struct kvm_x86_vcpu *v);
+long kvmx86_events_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user *argp);
+int kvmx86_exit_debug(struct kvm_x86_vcpu *v, u8 vector, u64 dr6);
+
+/*
+ * The in-kernel local APIC, seen from the run loop (contract with irqchip; until
+ * it lands, lapic_stub.c answers "no LAPIC in the kernel").  All run in the
+ * vCPU thread with vcpu->mutex held.
+ *
+ * kvmx86_lapic_in_kernel: KVM_CREATE_IRQCHIP (or a split irqchip) made a LAPIC.
+ * kvmx86_lapic_pending_irq: the vector the LAPIC (or the PIC through LINT0 in
+ *   ExtINT mode) wants delivered now given TPR/PPR/ISR, or -1; changes nothing.
+ * kvmx86_lapic_accept_irq: that vector is being injected now (IRR -> ISR, or the
+ *   PIC's interrupt acknowledge).
+ * kvmx86_lapic_set_cr8 / get_cr8: TPR[7:4] <-> CR8.
+ * kvmx86_lapic_before_entry: called at the top of every run-loop iteration with
+ *   interrupts enabled: handles INIT/SIPI (mp_state), and while mp_state is
+ *   HALTED or INIT_RECEIVED blocks until an interrupt, NMI, INIT, SIPI or signal.
+ *   Returns KVM_EXIT_ACTION_RESUME to go on entering, or KVM_EXIT_ACTION_USER /
+ *   -EINTR / -errno to leave KVM_RUN.
+ *
+ * Waking a vCPU from another thread: set the state, then
+ * kvm_vcpu_request(vcpu, KVM_REQ_EVENT) and kvm_vcpu_kick(vcpu).
+ */
+bool kvmx86_lapic_in_kernel(struct kvm_x86_vcpu *v);
+int kvmx86_lapic_pending_irq(struct kvm_x86_vcpu *v);
+void kvmx86_lapic_accept_irq(struct kvm_x86_vcpu *v, int vector);
+void kvmx86_lapic_set_cr8(struct kvm_x86_vcpu *v, u64 cr8);
+u64 kvmx86_lapic_get_cr8(struct kvm_x86_vcpu *v);
+int kvmx86_lapic_before_entry(struct kvm_x86_vcpu *v);
+
 /* Instruction emulation (emulate_glue.c). */
 int kvmx86_emu_init(struct kvm_x86_vcpu *v);
 void kvmx86_emu_free(struct kvm_x86_vcpu *v);
@@ -183,6 +305,7 @@ long kvmx86_translate(struct kvm_x86_vcpu *v, struct kvm_translation *tr);
 struct kvm_x86_vm {
 	u64 tss_addr;			/* KVM_SET_TSS_ADDR (unused by SVM) */
 	u64 identity_map_addr;		/* KVM_SET_IDENTITY_MAP_ADDR (unused by SVM) */
+	bool exception_payload;		/* KVM_CAP_EXCEPTION_PAYLOAD enabled; read lock-free */
 	u64 *tdp_root;			/* nested page table root; vm->mmu_lock */
 	int tdp_levels;			/* 4 or 5, fixed at VM creation */
 	struct kvm_x86_msr_filter __rcu *msr_filter;	/* msr_user.c; written under vm->lock */

@@ -397,6 +397,10 @@ void svm_vcpu_reset(struct kvm_x86_vcpu *v)
 
 	svm->asid_cpu = -1;
 	svm->tsc_aux = 0;
+	svm->nmi_masked = false;
+	svm->iret_pending = false;
+	svm->nmi_step = false;
+	svm->forced_tf = false;
 }
 
 static int svm_vcpu_create(struct kvm_x86_vcpu *v)
@@ -501,6 +505,7 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	swap_aux = boot_cpu_has(X86_FEATURE_RDTSCP) && svm->tsc_aux != sc->host_tsc_aux;
 	if (swap_aux)
 		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
+	svm_events_before_vmrun(svm);
 
 	if (guest_xcr0) {
 		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
@@ -509,6 +514,7 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	}
 
 	__kvm_svm_vmrun(svm->vmcb_pa, v->gpr, page_to_phys(sc->host_vmsave));
+	svm_events_after_vmrun(svm);
 
 	if (swap_aux)
 		wrmsrl(MSR_TSC_AUX, sc->host_tsc_aux);
@@ -540,11 +546,13 @@ static int svm_run(struct kvm_x86_vcpu *v)
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	smp_store_mb(vcpu->mode, KVM_VCPU_IN_GUEST);
 	/* A request or kick that came in before IN_GUEST was visible: handle it. */
-	if (READ_ONCE(vcpu->requests) & BIT(KVM_REQ_VM_DEAD) || need_resched() ||
+	if (READ_ONCE(vcpu->requests) & (BIT(KVM_REQ_VM_DEAD) | BIT(KVM_REQ_EVENT)) ||
+	    need_resched() ||
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, KVM_VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
 		preempt_enable();
+		svm_events_not_entered(svm);
 		return KVM_EXIT_ACTION_RESUME;
 	}
 	flush = kvm_vcpu_test_and_clear_request(vcpu, KVM_REQ_TLB_FLUSH);
@@ -589,7 +597,19 @@ static const struct kvm_x86_backend_ops svm_ops = {
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.run			= svm_run,
-	.inject_exception	= svm_inject_exception_op,
+	.inject_event		= svm_inject_event,
+	.take_exit_event	= svm_take_exit_event,
+	.interrupt_allowed	= svm_interrupt_allowed,
+	.nmi_allowed		= svm_nmi_allowed,
+	.set_irq_window		= svm_set_irq_window,
+	.set_nmi_window		= svm_set_nmi_window,
+	.get_interrupt_shadow	= svm_get_interrupt_shadow,
+	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.get_nmi_mask		= svm_get_nmi_mask,
+	.set_nmi_mask		= svm_set_nmi_mask,
+	.get_dr			= svm_get_dr,
+	.set_dr			= svm_set_dr,
+	.update_guest_debug	= svm_update_guest_debug,
 	.tdp_format		= &svm_npt_format,
 };
 

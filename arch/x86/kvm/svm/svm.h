@@ -28,6 +28,19 @@ struct svm_vcpu {
 	u64 asid_generation;
 	u64 tsc_aux;			/* MSR_TSC_AUX as the guest wrote it */
 	u64 exit_count;			/* #VMEXITs handled, for statistics */
+
+	/*
+	 * NMI blocking is ours to track: hardware knows nothing of the NMIs we
+	 * inject.  An NMI masks further ones until the guest's next IRET; that
+	 * IRET is intercepted (iret_pending, at iret_rip) and counts as done once
+	 * the guest is past it, which a single step (nmi_step) makes happen at once
+	 * when another NMI waits.
+	 */
+	bool nmi_masked;
+	bool iret_pending;
+	u64 iret_rip;
+	bool nmi_step;
+	bool forced_tf;			/* RFLAGS.TF set by us for this entry, hidden from the guest */
 };
 
 static inline struct svm_vcpu *to_svm(struct kvm_x86_vcpu *v)
@@ -51,9 +64,29 @@ static __always_inline void stgi(void)
 
 /* svm_exit.c */
 int svm_handle_exit(struct svm_vcpu *svm);
-void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_error, u32 error);
-void svm_inject_exception_op(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
-			      u64 cr2);
+
+/* svm_events.c */
+void svm_inject_event(struct kvm_x86_vcpu *v, const struct kvm_x86_event *ev);
+bool svm_take_exit_event(struct kvm_x86_vcpu *v, struct kvm_x86_event *ev);
+bool svm_interrupt_allowed(struct kvm_x86_vcpu *v);
+bool svm_nmi_allowed(struct kvm_x86_vcpu *v);
+void svm_set_irq_window(struct kvm_x86_vcpu *v, bool on);
+void svm_set_nmi_window(struct kvm_x86_vcpu *v, bool on);
+u32 svm_get_interrupt_shadow(struct kvm_x86_vcpu *v);
+void svm_set_interrupt_shadow(struct kvm_x86_vcpu *v, u32 shadow);
+bool svm_get_nmi_mask(struct kvm_x86_vcpu *v);
+void svm_set_nmi_mask(struct kvm_x86_vcpu *v, bool masked);
+u64 svm_get_dr(struct kvm_x86_vcpu *v, int which);
+void svm_set_dr(struct kvm_x86_vcpu *v, int which, u64 val);
+void svm_update_guest_debug(struct kvm_x86_vcpu *v);
+void svm_events_before_vmrun(struct svm_vcpu *svm);
+void svm_events_after_vmrun(struct svm_vcpu *svm);
+void svm_events_not_entered(struct svm_vcpu *svm);
+void svm_events_exit(struct svm_vcpu *svm);
+int svm_exit_vintr(struct svm_vcpu *svm);
+int svm_exit_iret(struct svm_vcpu *svm);
+int svm_exit_db(struct svm_vcpu *svm);
+int svm_exit_bp(struct svm_vcpu *svm);
 
 /* vmrun.S */
 void __kvm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);

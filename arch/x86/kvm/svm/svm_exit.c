@@ -15,34 +15,15 @@
 
 typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
 
-void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_error, u32 error)
-{
-	struct vmcb_control *c = &svm->vmcb->control;
-
-	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
-		       (has_error ? SVM_EVTINJ_VALID_ERR : 0);
-	c->event_inj_err = error;
-}
-
-void svm_inject_exception_op(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
-			      u64 cr2)
-{
-	struct svm_vcpu *svm = to_svm(v);
-
-	if (vector == PF_VECTOR)
-		svm->vmcb->save.cr2 = cr2;
-	svm_inject_exception(svm, vector, has_error, error);
-}
-
 static int svm_inject_ud(struct svm_vcpu *svm)
 {
-	svm_inject_exception(svm, UD_VECTOR, false, 0);
+	kvmx86_queue_exception(svm->v, UD_VECTOR, false, 0, false, 0);
 	return KVM_EXIT_ACTION_RESUME;
 }
 
 static int svm_inject_gp0(struct svm_vcpu *svm)
 {
-	svm_inject_exception(svm, GP_VECTOR, true, 0);
+	kvmx86_queue_exception(svm->v, GP_VECTOR, true, 0, false, 0);
 	return KVM_EXIT_ACTION_RESUME;
 }
 
@@ -161,6 +142,10 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_MWAIT_COND]	= svm_inject_ud,
 	[SVM_EXIT_FERR_FREEZE]	= svm_exit_host_event,
 	[SVM_EXIT_NPF]		= svm_exit_npf,
+	[SVM_EXIT_VINTR]	= svm_exit_vintr,
+	[SVM_EXIT_IRET]		= svm_exit_iret,
+	[SVM_EXIT_EXCP_DB]	= svm_exit_db,
+	[SVM_EXIT_EXCP_BP]	= svm_exit_bp,
 };
 
 int svm_handle_exit(struct svm_vcpu *svm)
@@ -169,19 +154,11 @@ int svm_handle_exit(struct svm_vcpu *svm)
 	u64 code = c->exit_code;
 	svm_exit_handler fn = NULL;
 
+	/* An event cut short by this exit is collected by events.c after the handler. */
+	svm_events_exit(svm);
 	if (code == SVM_EXIT_ERR)
 		return kvmx86_exit_fail_entry(svm->v, code);
 
-	/*
-	 * An event (exception, interrupt) that was being delivered when the exit
-	 * happened must be delivered again.
-	 */
-	if (c->exit_int_info & SVM_EVTINJ_VALID) {
-		c->event_inj = c->exit_int_info;
-		c->event_inj_err = c->exit_int_info_err;
-	} else {
-		c->event_inj = 0;
-	}
 
 	if (code < SVM_EXIT_NR)
 		fn = svm_exit_handlers[code];

@@ -142,6 +142,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_INTERCEPT1_RDPMC		(1U << 15)
 #define SVM_INTERCEPT1_CPUID		(1U << 18)
 #define SVM_INTERCEPT1_RSM		(1U << 19)
+#define SVM_INTERCEPT1_IRET		(1U << 20)
 #define SVM_INTERCEPT1_INVD		(1U << 22)
 #define SVM_INTERCEPT1_HLT		(1U << 24)
 #define SVM_INTERCEPT1_INVLPGA		(1U << 26)
@@ -173,8 +174,16 @@ static_assert(sizeof(struct vmcb) == 4096);
 /* nested_ctl */
 #define SVM_NESTED_CTL_NP_ENABLE	(1ULL << 0)
 
-/* int_ctl */
+/* int_ctl (15.21.1): a virtual interrupt request and how it is prioritised */
+#define SVM_INT_CTL_V_TPR_MASK		0xfU
+#define SVM_INT_CTL_V_IRQ		(1U << 8)
+#define SVM_INT_CTL_V_INTR_PRIO_SHIFT	16
+#define SVM_INT_CTL_V_INTR_PRIO_MASK	(0xfU << SVM_INT_CTL_V_INTR_PRIO_SHIFT)
+#define SVM_INT_CTL_V_IGN_TPR		(1U << 20)
 #define SVM_INT_CTL_V_INTR_MASKING	(1U << 24)
+
+/* int_state: the guest is in an interrupt shadow (STI or MOV SS) */
+#define SVM_INT_STATE_SHADOW		(1U << 0)
 
 /* event_inj / exit_int_info (15.20): vector, type, error-code valid, valid. */
 #define SVM_EVTINJ_VEC_MASK		0xffU
@@ -189,6 +198,8 @@ static_assert(sizeof(struct vmcb) == 4096);
 
 /* Appendix C: exit codes we handle. */
 #define SVM_EXIT_EXCP_BASE		0x040
+#define SVM_EXIT_EXCP_DB		(SVM_EXIT_EXCP_BASE + 1)
+#define SVM_EXIT_EXCP_BP		(SVM_EXIT_EXCP_BASE + 3)
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061
 #define SVM_EXIT_SMI			0x062
@@ -196,6 +207,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EXIT_VINTR			0x064
 #define SVM_EXIT_RDPMC			0x06f
 #define SVM_EXIT_CPUID			0x072
+#define SVM_EXIT_IRET			0x074
 #define SVM_EXIT_RSM			0x073
 #define SVM_EXIT_INVD			0x076
 #define SVM_EXIT_HLT			0x078
