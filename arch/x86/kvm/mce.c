@@ -185,7 +185,7 @@ long kvmx86_mce_inject(struct kvm_x86_vcpu *v, struct kvm_x86_mce __user *argp)
 		bank[MCE_SLOT_ADDR] = m.addr;
 		bank[MCE_SLOT_MISC] = m.misc;
 		bank[MCE_SLOT_STATUS] = m.status;
-		kvm_x86_ops->inject_exception(v, X86_TRAP_MC, false, 0, 0);
+		kvmx86_queue_exception(v, X86_TRAP_MC, false, 0, false, 0);
 		return 0;
 	}
 

@@ -183,7 +183,7 @@ int kvmx86_enable_user_space_msr(struct kvm_vm *vm, u64 mask)
 static int msr_fault(struct kvm_x86_vcpu *v, u64 insn_rip)
 {
 	v->rip = insn_rip;
-	kvm_x86_ops->inject_exception(v, X86_TRAP_GP, true, 0, 0);
+	kvmx86_queue_exception(v, X86_TRAP_GP, true, 0, false, 0);
 	return KVM_EXIT_ACTION_RESUME;
 }
 

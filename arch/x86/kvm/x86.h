@@ -165,6 +165,9 @@ struct kvm_x86_backend_ops {
 	 *   the trap flag the debugger needs.
 	 */
 	void (*inject_event)(struct kvm_x86_vcpu *v, const struct kvm_x86_event *ev);
+	/* Old name, kept for code not yet moved: same as kvmx86_queue_exception(). */
+	void (*inject_exception)(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+				 u64 cr2);
 	bool (*take_exit_event)(struct kvm_x86_vcpu *v, struct kvm_x86_event *ev);
 	bool (*interrupt_allowed)(struct kvm_x86_vcpu *v);
 	bool (*nmi_allowed)(struct kvm_x86_vcpu *v);

@@ -598,6 +598,7 @@ static const struct kvm_x86_backend_ops svm_ops = {
 	.set_msr		= svm_set_msr,
 	.run			= svm_run,
 	.inject_event		= svm_inject_event,
+	.inject_exception	= svm_inject_exception_op,
 	.take_exit_event	= svm_take_exit_event,
 	.interrupt_allowed	= svm_interrupt_allowed,
 	.nmi_allowed		= svm_nmi_allowed,

@@ -67,6 +67,8 @@ int svm_handle_exit(struct svm_vcpu *svm);
 
 /* svm_events.c */
 void svm_inject_event(struct kvm_x86_vcpu *v, const struct kvm_x86_event *ev);
+void svm_inject_exception_op(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+			     u64 cr2);
 bool svm_take_exit_event(struct kvm_x86_vcpu *v, struct kvm_x86_event *ev);
 bool svm_interrupt_allowed(struct kvm_x86_vcpu *v);
 bool svm_nmi_allowed(struct kvm_x86_vcpu *v);

@@ -34,6 +34,12 @@ void svm_inject_event(struct kvm_x86_vcpu *v, const struct kvm_x86_event *ev)
 	c->event_inj_err = ev->has_error ? ev->error : 0;
 }
 
+void svm_inject_exception_op(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u32 error,
+			     u64 cr2)
+{
+	kvmx86_queue_exception(v, vector, has_error, error, vector == PF_VECTOR, cr2);
+}
+
 bool svm_take_exit_event(struct kvm_x86_vcpu *v, struct kvm_x86_event *ev)
 {
 	struct vmcb_control *c = &to_svm(v)->vmcb->control;
