@@ -11,8 +11,9 @@
  *
  *   kvmx86_lapic_before_entry()     INIT/SIPI, sleep while halted
  *   kvmx86_events_before_entry()    pick at most one event, open windows
- *   ops->run()                      one guest entry and its exit handler
- *   kvmx86_events_after_exit()      what was being delivered is delivered again
+ *   ops->run()                      one guest entry, then
+ *     kvmx86_events_after_exit()    what was being delivered is delivered again
+ *     the exit handler              (may raise a new exception)
  *
  * Priority at an entry: an event whose delivery an exit interrupted
  * (exception, then NMI, then interrupt), then a new exception, then an NMI,
@@ -312,6 +313,7 @@ void kvmx86_events_after_exit(struct kvm_x86_vcpu *v)
 		break;
 	}
 }
+EXPORT_SYMBOL_GPL(kvmx86_events_after_exit);
 
 /* After an exit the run loop would resume from: should KVM_RUN stop for the VMM? */
 bool kvmx86_irq_window_open_exit(struct kvm_x86_vcpu *v)

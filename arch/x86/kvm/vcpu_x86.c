@@ -627,7 +627,6 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 		if (r != KVM_EXIT_ACTION_RESUME)
 			break;
 		r = kvm_x86_ops->run(v);
-		kvmx86_events_after_exit(v);
 		if (r != KVM_EXIT_ACTION_RESUME)
 			break;
 		if (kvmx86_irq_window_open_exit(v)) {

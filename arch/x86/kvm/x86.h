@@ -139,6 +139,8 @@ struct kvm_x86_backend_ops {
 	 * Enter the guest and handle exits until one needs the common run loop.
 	 * Called from kvm_arch_vcpu_run() with vcpu->mutex held, preemption enabled,
 	 * the guest FPU state loaded.  Returns an enum kvm_exit_action or -errno.
+	 * After the exit (or when it returns without entering), and before any
+	 * exit handler runs, it calls kvmx86_events_after_exit().
 	 */
 	int (*run)(struct kvm_x86_vcpu *v);
 

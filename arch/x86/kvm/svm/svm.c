@@ -553,6 +553,7 @@ static int svm_run(struct kvm_x86_vcpu *v)
 		local_irq_enable();
 		preempt_enable();
 		svm_events_not_entered(svm);
+		kvmx86_events_after_exit(v);
 		return KVM_EXIT_ACTION_RESUME;
 	}
 	flush = kvm_vcpu_test_and_clear_request(vcpu, KVM_REQ_TLB_FLUSH);

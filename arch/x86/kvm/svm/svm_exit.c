@@ -154,8 +154,9 @@ int svm_handle_exit(struct svm_vcpu *svm)
 	u64 code = c->exit_code;
 	svm_exit_handler fn = NULL;
 
-	/* An event cut short by this exit is collected by events.c after the handler. */
+	/* Before the handler, which may raise an exception of its own. */
 	svm_events_exit(svm);
+	kvmx86_events_after_exit(svm->v);
 	if (code == SVM_EXIT_ERR)
 		return kvmx86_exit_fail_entry(svm->v, code);
 
