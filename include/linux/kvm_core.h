@@ -48,7 +48,7 @@ struct kvm_vm_io;
  */
 #define KVM_RUN_PAGE_OFFSET		0
 #define KVM_PIO_PAGE_OFFSET		1
-#define KVM_VCPU_MMAP_PAGES		2
+#define KVM_VCPU_MMAP_PAGES		3	/* the ring: KVM_COALESCED_MMIO_PAGE_OFFSET */
 
 struct kvm_vm {
 	refcount_t refs;

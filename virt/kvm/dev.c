@@ -36,7 +36,10 @@ int kvm_core_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	case KVM_CAP_COALESCED_PIO:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	/* Interrupt paths: real only once the architecture has an in-kernel irqchip. */
 	case KVM_CAP_IRQ_ROUTING:
 		return kvm_irq_caps_ready(vm) ? KVM_MAX_IRQ_ROUTES : 0;

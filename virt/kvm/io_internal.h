@@ -71,6 +71,12 @@ int kvm_vm_ioctl_irqfd(struct kvm_vm *vm, void __user *argp);
 void kvm_irqfd_resample(struct kvm_vm *vm, u32 gsi);
 void kvm_irqfd_release_all(struct kvm_vm *vm);
 
+/* coalesced_mmio.c */
+int kvm_coalesced_mmio_init(struct kvm_vm *vm);
+int kvm_vm_ioctl_coalesced_mmio(struct kvm_vm *vm, void __user *argp, bool add);
+struct page *kvm_coalesced_ring_page(struct kvm_vm *vm);
+void kvm_coalesced_mmio_release_all(struct kvm_vm *vm);
+
 /* ioeventfd.c */
 int kvm_vm_ioctl_ioeventfd(struct kvm_vm *vm, void __user *argp);
 void kvm_ioeventfd_release_all(struct kvm_vm *vm);

@@ -271,7 +271,14 @@ int kvm_vm_io_init(struct kvm_vm *vm)
 	INIT_LIST_HEAD(&io->irqfds);
 	INIT_LIST_HEAD(&io->resamplers);
 	vm->io = io;
+	r = kvm_coalesced_mmio_init(vm);
+	if (r)
+		goto err_irq_srcu;
 	return 0;
+
+err_irq_srcu:
+	vm->io = NULL;
+	cleanup_srcu_struct(&io->irq_srcu);
 
 err_bus_srcu:
 	cleanup_srcu_struct(&io->bus_srcu);
@@ -300,6 +307,7 @@ void kvm_vm_io_exit(struct kvm_vm *vm)
 		kvfree(b);
 	}
 	kvm_irq_routing_free(vm);
+	__free_page(io->ring_page);	/* vCPU mappings hold their own references */
 	cleanup_srcu_struct(&io->irq_srcu);
 	cleanup_srcu_struct(&io->bus_srcu);
 	kfree(io);

@@ -26,6 +26,7 @@
 #include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
 #include "kvm_internal.h"
+#include "io_internal.h"
 
 static int kvm_vcpu_release(struct inode *inode, struct file *filp)
 {
@@ -46,6 +47,9 @@ static vm_fault_t kvm_vcpu_fault(struct vm_fault *vmf)
 		break;
 	case KVM_PIO_PAGE_OFFSET:
 		page = vcpu->pio_page;
+		break;
+	case KVM_COALESCED_MMIO_PAGE_OFFSET:
+		page = kvm_coalesced_ring_page(vcpu->vm);
 		break;
 	default:
 		return VM_FAULT_SIGBUS;

@@ -35,6 +35,7 @@ static void kvm_vm_destroy(struct kvm_vm *vm)
 	xa_destroy(&vm->vcpus);
 	kvm_arch_vm_destroy(vm);
 	kvm_ioeventfd_release_all(vm);
+	kvm_coalesced_mmio_release_all(vm);
 	kvm_vm_io_exit(vm);
 	kvm_memslots_exit(vm);
 	cleanup_srcu_struct(&vm->slots_srcu);
@@ -114,6 +115,9 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 	}
 	case KVM_IOEVENTFD:
 		return kvm_vm_ioctl_ioeventfd(vm, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return kvm_vm_ioctl_coalesced_mmio(vm, argp, ioctl == KVM_REGISTER_COALESCED_MMIO);
 	case KVM_IRQFD:
 		return kvm_vm_ioctl_irqfd(vm, argp);
 	case KVM_SET_GSI_ROUTING:
