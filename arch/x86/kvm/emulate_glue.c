@@ -391,11 +391,20 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 		return KVM_EXIT_ACTION_USER;
 	case EMU_UNHANDLED:
 	default: {
-		u64 data[3] = { ctxt->insn.len, 0, 0 };
+		/*
+		 * struct kvm_run's emulation_failure layout: flags, then the size
+		 * byte and 15 instruction bytes; then free-form data (the guest RIP).
+		 */
+		u64 data[4] = { KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES, 0, 0, v->rip };
+		u8 *bytes = (u8 *)&data[1];
+		unsigned int n = min_t(unsigned int, ctxt->insn.len, 15);
 
 		v->emu_pending = false;
-		memcpy(&data[1], ctxt->insn.bytes, min_t(size_t, 15, sizeof(ctxt->insn.bytes)));
-		return kvmx86_exit_internal(v, KVM_INTERNAL_ERROR_EMULATION, data, 3);
+		if (!n)
+			n = min_t(unsigned int, 15, sizeof(ctxt->insn.bytes));
+		bytes[0] = n;
+		memcpy(&bytes[1], ctxt->insn.bytes, n);
+		return kvmx86_exit_internal(v, KVM_INTERNAL_ERROR_EMULATION, data, 4);
 	}
 	}
 }

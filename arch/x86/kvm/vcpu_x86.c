@@ -582,11 +582,13 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	r = kvmx86_events_load_cr8(v);
 	if (r)
 		goto out_fill;
-	/* As Linux: -EINTR at once, exit_reason left as it was. */
-	r = -EINTR;
-	if (READ_ONCE(run->immediate_exit))
-		goto out_fill;
 
+	/*
+	 * First finish what the last exit left to userspace (port I/O, MMIO,
+	 * MSRs), so that the register state is complete even when this call
+	 * enters no guest: VMMs use immediate_exit to flush it before saving
+	 * state.  A completion may need userspace again (a split MMIO access).
+	 */
 	if (v->pio.pending) {
 		if (v->pio.in)
 			kvm_x86_complete_pio_in(v);
@@ -594,14 +596,19 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 	kvmx86_complete_msr_exit(v);
 
-	v->has_run = true;
-	v->pdptrs_set = false;
 	fpu_swap_kvm_fpstate(&v->guest_fpu, true);
 	if (v->emu_pending) {
 		r = kvmx86_emu_complete(v);
 		if (r != KVM_EXIT_ACTION_RESUME)
 			goto out;
 	}
+	/* As Linux: then -EINTR at once, exit_reason left as it was. */
+	if (READ_ONCE(run->immediate_exit)) {
+		r = -EINTR;
+		goto out;
+	}
+	v->has_run = true;
+	v->pdptrs_set = false;
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;

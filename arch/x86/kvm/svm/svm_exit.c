@@ -157,8 +157,13 @@ int svm_handle_exit(struct svm_vcpu *svm)
 	/* Before the handler, which may raise an exception of its own. */
 	svm_events_exit(svm);
 	kvmx86_events_after_exit(svm->v);
-	if (code == SVM_EXIT_ERR)
-		return kvmx86_exit_fail_entry(svm->v, code);
+	/*
+	 * VMEXIT_INVALID is -1 (APM vol. 2, 15.5.1); some emulated CPUs store only
+	 * its low 32 bits, and no other exit code has those all ones.  Userspace
+	 * gets the 32-bit value, as Linux reports it.
+	 */
+	if ((u32)code == (u32)SVM_EXIT_ERR)
+		return kvmx86_exit_fail_entry(svm->v, (u32)code);
 
 
 	if (code < SVM_EXIT_NR)
