@@ -233,6 +233,28 @@ static void mmio(void)
 		 "RAM/MMIO page-crossing read: one exit of 2 bytes, rax %llx",
 		 (unsigned long long)v.gpr[EMU_RAX]);
 
+	/* CMPXCHG that fails on device memory: the old value is written back (SDM). */
+	setup(&v, 64);
+	v.mmio_user = true;
+	v.gpr[EMU_RBX] = MMIO + 0x60;
+	v.gpr[EMU_RAX] = 5;
+	v.gpr[EMU_RCX] = 9;
+	v.mmio_mem[0x60] = 7;
+	st = run(&v, "0f b1 0b", &n);				/* cmpxchg [rbx], ecx */
+	UT_CHECK(st == EMU_DONE && n == 2 && !v.log[0].write && v.log[1].write &&
+		 v.log[1].addr == MMIO + 0x60 && v.log[1].len == 4 && v.log[1].data == 7 &&
+		 v.gpr[EMU_RAX] == 7 && !(v.rflags & 0x40) && v.rip == 0x103,
+		 "failed cmpxchg on MMIO: read, then write-back of the old value (%u exits)", n);
+	setup(&v, 64);
+	v.mmio_user = true;
+	v.gpr[EMU_RBX] = MMIO + 0x60;
+	v.gpr[EMU_RAX] = 7;
+	v.gpr[EMU_RCX] = 9;
+	v.mmio_mem[0x60] = 7;
+	st = run(&v, "f0 0f b1 0b", &n);			/* lock cmpxchg [rbx], ecx */
+	UT_CHECK(st == EMU_DONE && n == 2 && v.log[1].write && v.log[1].data == 9 &&
+		 (v.rflags & 0x40), "successful lock cmpxchg on MMIO: read, write of the source");
+
 	/* In-kernel device: no exit at all. */
 	setup(&v, 64);
 	v.gpr[EMU_RBX] = MMIO + 4;

@@ -40,10 +40,12 @@ int emu_h_xchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 
 /*
  * CMPXCHG: compare the accumulator with the destination.  Equal: ZF=1 and the source is
- * stored.  Different: ZF=0 and the accumulator is loaded; the destination is not
- * rewritten.  For a 32-bit register destination this matches the CPU (its upper half is
- * kept, checked by the differential test); for memory the CPU writes the old value back,
- * which on device memory would be a visible second write, so we leave it out.
+ * stored.  Different: ZF=0 and the accumulator is loaded.  A register destination is
+ * then left alone (for a 32-bit one the CPU keeps its upper half, checked by the
+ * differential test); a memory destination is written back with the value read, as
+ * the SDM says the CPU does so that the access is always a locked read-modify-write.
+ * On device memory that write is visible: one read and one write exit either way, as
+ * Linux's KVM also gives.
  */
 int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 {
@@ -55,7 +57,8 @@ int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 		return X_OK;
 	}
 	emu_reg_write(ctxt, EMU_RAX, dst->size, false, dst->val);
-	dst->kind = OPK_NONE;
+	if (dst->kind != OPK_MEM)
+		dst->kind = OPK_NONE;
 	return X_OK;
 }
 
