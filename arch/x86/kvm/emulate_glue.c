@@ -10,7 +10,8 @@
  *
  * Known limits: paging-structure A/D updates and LOCK'd read-modify-writes on
  * guest RAM are done as read-compare-write, not atomically against other vCPUs;
- * PAE PDPTEs are read from memory rather than cached at CR3 load.
+ * PAE PDPTEs are read from memory at each walk (as the CPU does under nested
+ * paging) rather than cached at CR3 load.
  */
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -140,6 +141,31 @@ static const struct walk_ops eg_walk_ops = {
 	.cmpxchg_pte = eg_cmpxchg_pte,
 };
 
+/*
+ * PAE paging under nested paging: the CPU reads the PDPTEs from memory as part
+ * of its walks and does not fault on bits 2:1 and 8:5 there (the emulated CPU
+ * of our test VM even sets bit 5, "accessed"); reserved PDPTE bits are a MOV
+ * to CR3 matter (#GP), not a #PF.  Hand the walker the PDPTEs as loaded now,
+ * without those bits, so it never refuses a walk the CPU itself just made.
+ */
+#define EG_PDPTE_IGNORED	(GENMASK_ULL(2, 1) | GENMASK_ULL(8, 5))
+
+static void eg_load_pdptes(struct kvm_x86_vcpu *v, struct walk_cfg *cfg, u64 *pdptes)
+{
+	unsigned int i;
+
+	if (!(cfg->cr0 & X86_CR0_PG) || !(cfg->cr4 & X86_CR4_PAE) || (cfg->efer & EFER_LMA))
+		return;
+	for (i = 0; i < 4; i++) {
+		pdptes[i] = 0;
+		if (kvm_read_guest(v->vcpu->vm, (cfg->cr3 & GENMASK_ULL(31, 5)) + i * 8,
+				   &pdptes[i], 8))
+			return;		/* outside memory: let the walker report it */
+		pdptes[i] &= ~EG_PDPTE_IGNORED;
+	}
+	cfg->pdptrs = pdptes;
+}
+
 /* The guest's paging configuration; set_ad for accesses the guest makes itself. */
 static void eg_walk_cfg(struct kvm_x86_vcpu *v, struct walk_cfg *cfg, bool set_ad)
 {
@@ -160,9 +186,11 @@ static int eg_translate(struct emu_ctxt *ctxt, u64 linear, unsigned int access, 
 	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
 	struct walk_cfg cfg;
 	struct walk_result res;
+	u64 pdptes[4];
 	int r;
 
 	eg_walk_cfg(v, &cfg, true);
+	eg_load_pdptes(v, &cfg, pdptes);
 
 	if (!(cfg.cr0 & X86_CR0_PG)) {
 		*gpa = linear;
@@ -443,8 +471,10 @@ long kvmx86_translate(struct kvm_x86_vcpu *v, struct kvm_translation *tr)
 	struct walk_cfg cfg;
 	struct walk_result res;
 	u64 la = tr->linear_address;
+	u64 pdptes[4];
 
 	eg_walk_cfg(v, &cfg, false);
+	eg_load_pdptes(v, &cfg, pdptes);
 
 	tr->valid = 1;
 	tr->writeable = 1;
