@@ -171,10 +171,11 @@ int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 EXPORT_SYMBOL_GPL(kvmx86_set_msr);
 
 /*
- * KVM_GET_MSRS / KVM_SET_MSRS on a vCPU: processes entries in order and returns
- * how many succeeded, stopping at the first failure (Linux's semantics).
+ * A KVM_GET_MSRS/KVM_SET_MSRS batch: entries in order, stopping at the first
+ * one @fn refuses; returns how many succeeded (Linux's semantics).  With
+ * @copy_back the processed entries (their data) go back to userspace.
  */
-long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, bool set)
+long kvmx86_msr_batch(struct kvm_msrs __user *um, kvmx86_msr_fn fn, void *ctx, bool copy_back)
 {
 	struct kvm_msr_entry *entries;
 	struct kvm_msrs head;
@@ -188,25 +189,20 @@ long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, 
 	entries = memdup_user(um->entries, array_size(head.nmsrs, sizeof(*entries)));
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
-
-	for (i = 0; i < head.nmsrs; i++) {
-		struct kvm_msr_entry *e = &entries[i];
-
-		if (set ? kvmx86_set_msr(v, e->index, e->data, true) :
-			  kvmx86_get_msr(v, e->index, &e->data, true))
+	for (i = 0; i < head.nmsrs; i++)
+		if (fn(ctx, &entries[i]))
 			break;
-	}
 	r = i;
-	if (!set && copy_to_user(um->entries, entries, array_size(i, sizeof(*entries))))
+	if (copy_back && copy_to_user(um->entries, entries, array_size(i, sizeof(*entries))))
 		r = -EFAULT;
 	kfree(entries);
 	return r;
 }
 
-long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul)
+/* A KVM_GET_MSR_INDEX_LIST-style answer: E2BIG with the count when too small. */
+long kvmx86_copy_msr_list(struct kvm_msr_list __user *ul, const u32 *list, u32 n)
 {
 	struct kvm_msr_list head;
-	u32 n = ARRAY_SIZE(kvm_x86_saved_msrs);
 
 	if (copy_from_user(&head, ul, sizeof(head)))
 		return -EFAULT;
@@ -214,7 +210,28 @@ long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul)
 		return -EFAULT;
 	if (head.nmsrs < n)
 		return -E2BIG;
-	if (copy_to_user(ul->indices, kvm_x86_saved_msrs, sizeof(kvm_x86_saved_msrs)))
+	if (copy_to_user(ul->indices, list, array_size(n, sizeof(*list))))
 		return -EFAULT;
 	return 0;
+}
+
+static int vcpu_get_one(void *ctx, struct kvm_msr_entry *e)
+{
+	return kvmx86_get_msr(ctx, e->index, &e->data, true);
+}
+
+static int vcpu_set_one(void *ctx, struct kvm_msr_entry *e)
+{
+	return kvmx86_set_msr(ctx, e->index, e->data, true);
+}
+
+/* KVM_GET_MSRS / KVM_SET_MSRS on a vCPU. */
+long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, bool set)
+{
+	return kvmx86_msr_batch(um, set ? vcpu_set_one : vcpu_get_one, v, !set);
+}
+
+long kvmx86_get_msr_index_list(struct kvm_msr_list __user *ul)
+{
+	return kvmx86_copy_msr_list(ul, kvm_x86_saved_msrs, ARRAY_SIZE(kvm_x86_saved_msrs));
 }

@@ -8,7 +8,6 @@
  * No locks: the values are computed from boot-time CPU facts.
  */
 #include <linux/uaccess.h>
-#include <linux/slab.h>
 #include <linux/kvm_arch.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
@@ -88,41 +87,16 @@ int kvmx86_get_feature_msr(u32 index, u64 *data)
 
 long kvmx86_get_msr_feature_index_list(struct kvm_msr_list __user *ul)
 {
-	struct kvm_msr_list head;
-	u32 n = ARRAY_SIZE(kvm_x86_feature_msrs);
+	return kvmx86_copy_msr_list(ul, kvm_x86_feature_msrs, ARRAY_SIZE(kvm_x86_feature_msrs));
+}
 
-	if (copy_from_user(&head, ul, sizeof(head)))
-		return -EFAULT;
-	if (copy_to_user(&ul->nmsrs, &n, sizeof(n)))
-		return -EFAULT;
-	if (head.nmsrs < n)
-		return -E2BIG;
-	if (copy_to_user(ul->indices, kvm_x86_feature_msrs, sizeof(kvm_x86_feature_msrs)))
-		return -EFAULT;
-	return 0;
+static int feature_get_one(void *ctx, struct kvm_msr_entry *e)
+{
+	return kvmx86_get_feature_msr(e->index, &e->data);
 }
 
 /* KVM_GET_MSRS on /dev/kvm: entries in order, stopping at the first unknown MSR. */
 long kvmx86_get_feature_msrs(struct kvm_msrs __user *um)
 {
-	struct kvm_msr_entry *entries;
-	struct kvm_msrs head;
-	long r;
-	u32 i;
-
-	if (copy_from_user(&head, um, sizeof(head)))
-		return -EFAULT;
-	if (head.nmsrs >= KVM_X86_MAX_IO_MSRS)
-		return -E2BIG;
-	entries = memdup_user(um->entries, array_size(head.nmsrs, sizeof(*entries)));
-	if (IS_ERR(entries))
-		return PTR_ERR(entries);
-	for (i = 0; i < head.nmsrs; i++)
-		if (kvmx86_get_feature_msr(entries[i].index, &entries[i].data))
-			break;
-	r = i;
-	if (copy_to_user(um->entries, entries, array_size(i, sizeof(*entries))))
-		r = -EFAULT;
-	kfree(entries);
-	return r;
+	return kvmx86_msr_batch(um, feature_get_one, NULL, true);
 }

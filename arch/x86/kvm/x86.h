@@ -337,6 +337,10 @@ struct kvm_x86_vm {
 int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
 int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
 long kvmx86_vcpu_msrs_ioctl(struct kvm_x86_vcpu *v, struct kvm_msrs __user *um, bool set);
+/* One entry of a KVM_GET/SET_MSRS batch (ctx is the caller's): 0 to go on. */
+typedef int (*kvmx86_msr_fn)(void *ctx, struct kvm_msr_entry *e);
+long kvmx86_msr_batch(struct kvm_msrs __user *um, kvmx86_msr_fn fn, void *ctx, bool copy_back);
+long kvmx86_copy_msr_list(struct kvm_msr_list __user *ul, const u32 *list, u32 n);
 
 /* System ioctls (cpuid.c, msr.c). */
 long kvmx86_get_supported_cpuid(struct kvm_cpuid2 __user *uc);
