@@ -42,6 +42,14 @@ int kvm_arch_vm_init(struct kvm_vm *vm, unsigned long type);
 void kvm_arch_vm_destroy(struct kvm_vm *vm);
 
 /*
+ * First step of VM teardown: stop the architecture's own interrupt sources
+ * (in-kernel timers such as the PIT) while the vCPUs and the irqchip still
+ * exist.  Caller: the last kvm_vm_put(), before any vCPU is destroyed; no other
+ * user of the VM is left.
+ */
+void kvm_arch_vm_pre_destroy(struct kvm_vm *vm);
+
+/*
  * VM ioctls that the core does not handle.  Caller: vm.c, no locks held.
  * Returns >= 0 or -errno; -ENOTTY for an unknown ioctl.
  */

@@ -30,6 +30,7 @@ static void kvm_vm_destroy(struct kvm_vm *vm)
 
 	kvm_mmu_notifier_exit(vm);
 	kvm_irqfd_release_all(vm);	/* nothing injects once the vCPUs go */
+	kvm_arch_vm_pre_destroy(vm);
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);

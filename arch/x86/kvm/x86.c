@@ -99,6 +99,10 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_ADJUST_CLOCK:
 	case KVM_CAP_KVMCLOCK_CTRL:
 		return kvmx86_time_check_extension(cap);
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
+		return 1;
 	default:
 		return 0;
 	}
@@ -152,6 +156,11 @@ err_free:
 	kfree(xvm);
 	vm->arch = NULL;
 	return r;
+}
+
+void kvm_arch_vm_pre_destroy(struct kvm_vm *vm)
+{
+	kvmx86_pit_destroy(vm);
 }
 
 void kvm_arch_vm_destroy(struct kvm_vm *vm)
@@ -215,6 +224,14 @@ long kvm_arch_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg)
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return kvmx86_clock_vm_ioctl(vm, ioctl, arg);
+	case KVM_CREATE_PIT:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return kvmx86_pit_vm_ioctl(vm, ioctl, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -316,6 +316,7 @@ struct kvm_x86_vm {
 	struct kvm_x86_msr_filter __rcu *msr_filter;	/* msr_user.c; written under vm->lock */
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_* sent to userspace */
 	struct kvmx86_vm_time time;	/* TSC synchronisation and kvmclock (time.h) */
+	struct kvmx86_pit *pit;		/* irq_pit.c; published once under vm->lock */
 	void *backend;			/* the backend's own VM state */
 };
 
@@ -379,5 +380,14 @@ long kvmx86_mce_inject(struct kvm_x86_vcpu *v, struct kvm_x86_mce __user *argp);
  */
 u64 kvmx86_read_guest_tsc(struct kvm_x86_vcpu *v, u64 host_tsc);
 u64 kvmx86_guest_tsc_khz(struct kvm_x86_vcpu *v);
+
+/*
+ * In-kernel PIT (irq_pit.c).  kvmx86_pit_irq_acked: the irqchip reports that the
+ * guest acknowledged a pin (any context, no irqchip lock held); the PIT takes
+ * the ones of IRQ0 (PIC master pin 0, IOAPIC pin 2) for reinjection.
+ */
+long kvmx86_pit_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg);
+void kvmx86_pit_irq_acked(struct kvm_vm *vm, u32 irqchip, u32 pin);
+void kvmx86_pit_destroy(struct kvm_vm *vm);
 
 #endif /* KVM_X86_H */
