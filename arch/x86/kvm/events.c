@@ -376,10 +376,13 @@ static long ev_interrupt(struct kvm_x86_vcpu *v, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	/*
+	 * With the LAPIC in the kernel this would only carry a split irqchip's
+	 * ExtINT, which is not offered.
+	 */
 	if (kvmx86_lapic_in_kernel(v))
 		return -ENXIO;
-	if (v->ev.irq_injected)
-		return -EEXIST;
+	/* A second one before the next entry replaces the first (as Linux 6.1 does). */
 	v->ev.irq_injected = true;
 	v->ev.irq_vector = irq.irq;
 	return 0;

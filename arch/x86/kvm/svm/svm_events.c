@@ -115,25 +115,22 @@ void svm_set_irq_window(struct kvm_x86_vcpu *v, bool on)
 }
 
 /*
- * An NMI waits.  While NMIs are masked, the guest's IRET is the point they
- * open again: intercept it.  Once the IRET has been seen, or when only the
- * interrupt shadow or an event being injected now stand in the way, step one
- * instruction with RFLAGS.TF and look again at the #DB that follows.
+ * NMI blocking ends at the guest's next IRET: while NMIs are masked, that IRET
+ * is intercepted, so that the mask is dropped once the guest is past it.  When
+ * an NMI waits and the IRET has been seen, or only the interrupt shadow or an
+ * event being injected now stand in the way, step one instruction with
+ * RFLAGS.TF and look again at the #DB that follows.
  */
 void svm_set_nmi_window(struct kvm_x86_vcpu *v, bool on)
 {
 	struct svm_vcpu *svm = to_svm(v);
 	struct vmcb_control *c = &svm->vmcb->control;
+	bool wait_iret = svm->nmi_masked && !svm->iret_pending;
 
 	c->intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
-	if (!on) {
-		svm->nmi_step = false;
-		return;
-	}
-	if (svm->nmi_masked && !svm->iret_pending)
+	if (wait_iret)
 		c->intercept_misc1 |= SVM_INTERCEPT1_IRET;
-	else
-		svm->nmi_step = true;
+	svm->nmi_step = on && !wait_iret;
 }
 
 u32 svm_get_interrupt_shadow(struct kvm_x86_vcpu *v)
