@@ -43,6 +43,37 @@ struct kvm_vm_io;
 #define KVM_CORE_USER_MEM_SLOTS		32764
 #define KVM_CORE_ADDRESS_SPACES		1
 
+/*
+ * Statistics read through KVM_GET_STATS_FD (virt/kvm/stats.c, which also
+ * lists each one's name and type).  Plain u64s with the names Linux gives
+ * them.  vCPU counters are bumped only by the vCPU's own thread (in KVM_RUN,
+ * vcpu->mutex held) with kvm_vcpu_stat_inc(); VM counters under the lock
+ * named beside them.  Readers take no lock: a value may be a moment old.
+ * A new statistic is a field here plus a line in stats.c's table.
+ */
+struct kvm_vm_stat {
+	u64 remote_tlb_flush_requests;	/* mmu_lock: TLB flushes of every vCPU asked for */
+	u64 remote_tlb_flush;		/* mmu_lock: ... that had to interrupt a CPU */
+	u64 pages_4k;			/* mmu_lock: 4 KiB leaves in the nested table */
+	u64 pages_2m;			/* mmu_lock: 2 MiB leaves */
+	u64 pages_1g;			/* mmu_lock: 1 GiB leaves (never made yet) */
+};
+
+struct kvm_vcpu_stat {
+	u64 exits;			/* every hardware exit from the guest */
+	u64 io_exits;			/* port I/O intercepts */
+	u64 mmio_exits;			/* KVM_EXIT_MMIO exits to userspace */
+	u64 signal_exits;		/* KVM_RUN ended with KVM_EXIT_INTR */
+	u64 halt_exits;			/* HLT intercepts */
+	u64 irq_exits;			/* exits for a host interrupt */
+	u64 insn_emulation;		/* instructions handed to the emulator */
+	u64 insn_emulation_fail;	/* ... that it could not emulate */
+	u64 pf_taken;			/* nested page faults */
+	u64 pf_fixed;			/* ... that mapped a page */
+};
+
+#define kvm_vcpu_stat_inc(vcpu, field)	WRITE_ONCE((vcpu)->stat.field, (vcpu)->stat.field + 1)
+
 /* Size of the vCPU mmap area: struct kvm_run page, the PIO data page, the
  * coalesced MMIO ring page.
  */
@@ -77,6 +108,9 @@ struct kvm_vm {
 	struct kvm_vm_io *io;		/* in-kernel I/O buses, ioeventfd, coalesced MMIO:
 					 * virt/kvm/io_internal.h; set for the VM's life */
 
+	pid_t creator_pid;		/* thread that made the VM: the stats fd's id */
+	struct kvm_vm_stat stat;	/* see struct kvm_vm_stat for the locks */
+
 	void *arch;			/* architecture state, owned by kvm_arch_vm_init() */
 };
 
@@ -98,6 +132,9 @@ struct kvm_vcpu {
 
 	bool sigmask_active;		/* KVM_SET_SIGNAL_MASK; vcpu->mutex */
 	sigset_t sigmask;
+
+	pid_t creator_pid;		/* thread that made the vCPU: the stats fd's id */
+	struct kvm_vcpu_stat stat;	/* written by the vCPU's thread only */
 
 	void *arch;			/* architecture state, owned by kvm_arch_vcpu_create() */
 };

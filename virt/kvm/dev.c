@@ -48,6 +48,8 @@ int kvm_core_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
 		return kvm_irq_caps_ready(vm);
+	case KVM_CAP_BINARY_STATS_FD:
+		return 1;
 	default:
 		return kvm_arch_check_extension(vm, cap);
 	}

@@ -27,6 +27,10 @@ int kvm_dirty_log_enable_manual(struct kvm_vm *vm, const struct kvm_enable_cap *
 bool kvm_memslots_for_each(struct kvm_memslots *slots,
 			   void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg);
 
+/* stats.c: KVM_GET_STATS_FD; return the new fd or -errno. */
+int kvm_vm_stats_fd(struct kvm_vm *vm);
+int kvm_vcpu_stats_fd(struct kvm_vcpu *vcpu);
+
 /* mmu_notifier.c */
 int kvm_mmu_notifier_init(struct kvm_vm *vm);
 void kvm_mmu_notifier_exit(struct kvm_vm *vm);

@@ -131,6 +131,9 @@ static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long 
 	case KVM_SET_SIGNAL_MASK:
 		r = kvm_vcpu_set_sigmask(vcpu, (void __user *)arg);
 		break;
+	case KVM_GET_STATS_FD:
+		r = kvm_vcpu_stats_fd(vcpu);
+		break;
 	default:
 		r = kvm_arch_vcpu_ioctl(vcpu, ioctl, arg);
 		break;
@@ -183,6 +186,7 @@ int kvm_vm_create_vcpu(struct kvm_vm *vm, unsigned long id)
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->vcpu_id = id;
+	vcpu->creator_pid = task_pid_nr(current);
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);

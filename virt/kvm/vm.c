@@ -128,6 +128,8 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return kvm_vm_ioctl_irq_line(vm, argp, ioctl == KVM_IRQ_LINE_STATUS);
 	case KVM_SIGNAL_MSI:
 		return kvm_vm_ioctl_signal_msi(vm, argp);
+	case KVM_GET_STATS_FD:
+		return kvm_vm_stats_fd(vm);
 	case KVM_CLEAR_DIRTY_LOG: {
 		struct kvm_clear_dirty_log log;
 
@@ -163,6 +165,7 @@ long kvm_dev_create_vm(unsigned long type, struct module *backend_owner)
 	xa_init_flags(&vm->vcpus, XA_FLAGS_ALLOC);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	vm->creator_pid = task_pid_nr(current);
 
 	r = -ENODEV;
 	if (!try_module_get(backend_owner))

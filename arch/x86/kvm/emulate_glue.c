@@ -408,6 +408,7 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 			run->io.count = 1;
 			run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 		} else {
+			kvm_vcpu_stat_inc(v->vcpu, mmio_exits);
 			run->exit_reason = KVM_EXIT_MMIO;
 			run->mmio.phys_addr = ex->addr;
 			run->mmio.len = ex->len;
@@ -427,6 +428,7 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 		u8 *bytes = (u8 *)&data[1];
 		unsigned int n = min_t(unsigned int, ctxt->insn.len, 15);
 
+		kvm_vcpu_stat_inc(v->vcpu, insn_emulation_fail);
 		v->emu_pending = false;
 		if (!n)
 			n = min_t(unsigned int, 15, sizeof(ctxt->insn.bytes));
@@ -443,6 +445,7 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
  */
 int kvmx86_emulate(struct kvm_x86_vcpu *v, const u8 *bytes, unsigned int len)
 {
+	kvm_vcpu_stat_inc(v->vcpu, insn_emulation);
 	return kvmx86_emu_result(v, emu_run(v->emu, bytes, len));
 }
 EXPORT_SYMBOL_GPL(kvmx86_emulate);

@@ -92,6 +92,8 @@ void kvm_tdp_flush_remote(struct kvm_vm *vm)
 	unsigned long i;
 	bool have_mask;
 
+	lockdep_assert_held(&vm->mmu_lock);
+	vm->stat.remote_tlb_flush_requests++;
 	have_mask = zalloc_cpumask_var(&cpus, GFP_ATOMIC);
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		kvm_vcpu_request(vcpu, KVM_REQ_TLB_FLUSH);
@@ -105,25 +107,28 @@ void kvm_tdp_flush_remote(struct kvm_vm *vm)
 	}
 	if (!have_mask) {
 		/* No memory for a mask: interrupt every other CPU instead. */
+		vm->stat.remote_tlb_flush++;
 		smp_call_function(tdp_flush_ipi, NULL, 1);
 		return;
 	}
 	preempt_disable();
 	cpumask_clear_cpu(smp_processor_id(), cpus);
+	if (!cpumask_empty(cpus))
+		vm->stat.remote_tlb_flush++;
 	smp_call_function_many(cpus, tdp_flush_ipi, NULL, 1);
 	preempt_enable();
 	free_cpumask_var(cpus);
 }
 
 /*
- * Apply fn to every present leaf in [start_gfn, end_gfn).  Returns true if any
- * leaf was changed.  mmu_lock held.
+ * Apply fn to every present leaf in [start_gfn, end_gfn).  Returns how many
+ * leaves it changed.  mmu_lock held.
  */
-static bool tdp_walk_range(u64 *table, int level, u64 base_gfn, u64 start, u64 end,
-			   bool (*fn)(u64 *leaf))
+static unsigned long tdp_walk_range(u64 *table, int level, u64 base_gfn, u64 start, u64 end,
+				    bool (*fn)(u64 *leaf))
 {
 	u64 span = 1ULL << (9 * (level - 1));	/* gfns per entry */
-	bool changed = false;
+	unsigned long changed = 0;
 	unsigned int i;
 
 	for (i = 0; i < TDP_ENTRIES; i++) {
@@ -132,9 +137,9 @@ static bool tdp_walk_range(u64 *table, int level, u64 base_gfn, u64 start, u64 e
 		if (hi <= start || lo >= end || !table[i])
 			continue;
 		if (level == 1)
-			changed |= fn(&table[i]);
+			changed += fn(&table[i]);
 		else
-			changed |= tdp_walk_range(tdp_table_of(table[i]), level - 1, lo,
+			changed += tdp_walk_range(tdp_table_of(table[i]), level - 1, lo,
 						  start, end, fn);
 	}
 	return changed;
@@ -160,9 +165,14 @@ void kvm_arch_zap_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 {
 	struct kvm_x86_vm *xvm = vm->arch;
 
+	unsigned long zapped;
+
 	lockdep_assert_held(&vm->mmu_lock);
-	if (tdp_walk_range(xvm->tdp_root, xvm->tdp_levels, 0, start, end, tdp_zap_leaf))
+	zapped = tdp_walk_range(xvm->tdp_root, xvm->tdp_levels, 0, start, end, tdp_zap_leaf);
+	if (zapped) {
+		vm->stat.pages_4k -= zapped;
 		kvm_tdp_flush_remote(vm);
+	}
 }
 
 void kvm_arch_write_protect_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
@@ -216,6 +226,8 @@ static void tdp_install(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u6
 		}
 		table = tdp_table_of(*e);
 	}
+	if (!table[tdp_index(gpa, 1)])
+		vm->stat.pages_4k++;
 	WRITE_ONCE(table[tdp_index(gpa, 1)], leaf);
 }
 
@@ -231,6 +243,7 @@ int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 	int idx, r;
 	u64 gfn = gpa >> PAGE_SHIFT;
 
+	kvm_vcpu_stat_inc(v->vcpu, pf_taken);
 	if (gpa >> (PAGE_SHIFT + 9 * ((struct kvm_x86_vm *)vm->arch)->tdp_levels))
 		return KVM_TDP_MMIO;
 
@@ -282,6 +295,7 @@ retry:
 		set_page_dirty_lock(page);
 	mark_page_accessed(page);
 	put_page(page);
+	kvm_vcpu_stat_inc(v->vcpu, pf_fixed);
 	r = KVM_EXIT_ACTION_RESUME;
 out:
 	tdp_cache_free(&cache);

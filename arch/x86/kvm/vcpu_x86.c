@@ -611,6 +611,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	v->pdptrs_set = false;
 	for (;;) {
 		if (signal_pending(current)) {
+			kvm_vcpu_stat_inc(vcpu, signal_exits);
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
 			break;

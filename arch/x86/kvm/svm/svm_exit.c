@@ -30,6 +30,8 @@ static int svm_inject_gp0(struct svm_vcpu *svm)
 /* Host interrupts and NMIs: the host takes them once GIF is set again. */
 static int svm_exit_host_event(struct svm_vcpu *svm)
 {
+	if (svm->vmcb->control.exit_code == SVM_EXIT_INTR)
+		kvm_vcpu_stat_inc(svm->v->vcpu, irq_exits);
 	return KVM_EXIT_ACTION_RESUME;
 }
 
@@ -39,6 +41,7 @@ static int svm_exit_ioio(struct svm_vcpu *svm)
 	u8 size = (info & SVM_IOIO_SZ_MASK) >> SVM_IOIO_SZ_SHIFT;
 	u16 port = info >> SVM_IOIO_PORT_SHIFT;
 
+	kvm_vcpu_stat_inc(svm->v->vcpu, io_exits);
 	if (size != 1 && size != 2 && size != 4)
 		return kvmx86_exit_internal(svm->v, KVM_INTERNAL_ERROR_EMULATION, &info, 1);
 	/* String forms are emulated from CS:RIP; the others just move past the insn. */
@@ -59,6 +62,7 @@ static int svm_exit_cpuid(struct svm_vcpu *svm)
 
 static int svm_exit_hlt(struct svm_vcpu *svm)
 {
+	kvm_vcpu_stat_inc(svm->v->vcpu, halt_exits);
 	svm_skip_insn(svm, 1);
 	return kvmx86_exit_hlt(svm->v);
 }
@@ -157,6 +161,7 @@ int svm_handle_exit(struct svm_vcpu *svm)
 	/* Before the handler, which may raise an exception of its own. */
 	svm_events_exit(svm);
 	kvmx86_events_after_exit(svm->v);
+	kvm_vcpu_stat_inc(svm->v->vcpu, exits);
 	/*
 	 * VMEXIT_INVALID is -1 (APM vol. 2, 15.5.1); some emulated CPUs store only
 	 * its low 32 bits, and no other exit code has those all ones.  Userspace
@@ -164,7 +169,6 @@ int svm_handle_exit(struct svm_vcpu *svm)
 	 */
 	if ((u32)code == (u32)SVM_EXIT_ERR)
 		return kvmx86_exit_fail_entry(svm->v, (u32)code);
-
 
 	if (code < SVM_EXIT_NR)
 		fn = svm_exit_handlers[code];
