@@ -66,6 +66,8 @@ struct kvm_vcpu_stat {
 	u64 signal_exits;		/* KVM_RUN ended with KVM_EXIT_INTR */
 	u64 halt_exits;			/* HLT intercepts */
 	u64 irq_exits;			/* exits for a host interrupt */
+	u64 irq_window_exits;		/* the guest opened an interrupt window */
+	u64 nmi_window_exits;		/* the guest reached the IRET that unmasks NMIs */
 	u64 insn_emulation;		/* instructions handed to the emulator */
 	u64 insn_emulation_fail;	/* ... that it could not emulate */
 	u64 pf_taken;			/* nested page faults */

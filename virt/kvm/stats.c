@@ -54,6 +54,8 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(signal_exits, COUNTER),
 	VCPU_STAT(halt_exits, COUNTER),
 	VCPU_STAT(irq_exits, COUNTER),
+	VCPU_STAT(irq_window_exits, COUNTER),
+	VCPU_STAT(nmi_window_exits, COUNTER),
 	VCPU_STAT(insn_emulation, COUNTER),
 	VCPU_STAT(insn_emulation_fail, COUNTER),
 	VCPU_STAT(pf_taken, COUNTER),

@@ -242,6 +242,7 @@ void svm_events_exit(struct svm_vcpu *svm)
 /* The guest can take an interrupt now; events.c decides what comes next. */
 int svm_exit_vintr(struct svm_vcpu *svm)
 {
+	kvm_vcpu_stat_inc(svm->v->vcpu, irq_window_exits);
 	svm_set_irq_window(svm->v, false);
 	return KVM_EXIT_ACTION_RESUME;
 }
@@ -249,6 +250,7 @@ int svm_exit_vintr(struct svm_vcpu *svm)
 /* The guest is about to IRET (not yet executed: it runs again on entry). */
 int svm_exit_iret(struct svm_vcpu *svm)
 {
+	kvm_vcpu_stat_inc(svm->v->vcpu, nmi_window_exits);
 	svm->vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
 	svm->iret_pending = true;
 	svm->iret_rip = svm->v->rip;

@@ -179,6 +179,8 @@ static void test_cap_and_layout(void)
 	COUNTER(&cs, "halt_exits");
 	COUNTER(&cs, "signal_exits");
 	COUNTER(&cs, "irq_exits");
+	KT_ASSERT(COUNTER(&cs, "irq_window_exits") == 0 && COUNTER(&cs, "nmi_window_exits") == 0,
+		  "window exits of a vCPU that never ran");
 	COUNTER(&cs, "insn_emulation");
 
 	/* The files outlive the VM and vCPU fds that gave them. */
