@@ -7,6 +7,8 @@
  * eventfds count exactly the hits.  Deassign needs an exact match; argument
  * errors and duplicates get Linux's errno.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -401,6 +403,75 @@ static void test_many(void)
 	close(fd);
 }
 
+#define TOGGLE_PORT	0x1234
+#define TOGGLE_WRITES	4000
+
+static void guest_port_loop(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		guest_outl(TOGGLE_PORT, i);
+	GUEST_DONE();
+}
+
+struct toggler {
+	struct kt_vm *vm;
+	int fd;
+	atomic_bool stop;
+	unsigned long rounds;
+};
+
+static void *toggle_thread(void *arg)
+{
+	struct toggler *t = arg;
+
+	while (!atomic_load(&t->stop)) {
+		if (vm_ioeventfd(t->vm, TOGGLE_PORT, 4, t->fd, KVM_IOEVENTFD_FLAG_PIO, 0))
+			return (void *)1;
+		if (vm_ioeventfd(t->vm, TOGGLE_PORT, 4, t->fd,
+				 KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DEASSIGN, 0))
+			return (void *)2;
+		t->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Assign and deassign an ioeventfd over and over while the guest writes to its
+ * port: every write either signals the eventfd or exits, none is lost or seen
+ * twice.
+ */
+static void test_toggle_while_running(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *v = kt_vcpu_add(vm, 0, guest_port_loop, TOGGLE_WRITES, 0);
+	struct toggler t = { .vm = vm, .fd = new_efd() };
+	uint64_t exits = 0, signalled;
+	struct kt_ucall uc;
+	pthread_t th;
+	void *ret;
+
+	KT_ASSERT(!pthread_create(&th, NULL, toggle_thread, &t), "pthread_create");
+	for (;;) {
+		kt_vcpu_run_ok(v);
+		if (kt_get_ucall(v, &uc) == UCALL_DONE)
+			break;
+		KT_ASSERT_IO(v, KVM_EXIT_IO_OUT, TOGGLE_PORT, 4);
+		exits++;
+	}
+	atomic_store(&t.stop, true);
+	pthread_join(th, &ret);
+	KT_ASSERT(!ret, "toggler failed at step %ld", (long)ret);
+	signalled = efd_take(t.fd);
+	kt_diag("%d writes: %lu signalled, %lu exits, %lu assign/deassign rounds",
+		TOGGLE_WRITES, signalled, exits, t.rounds);
+	KT_ASSERT(signalled + exits == TOGGLE_WRITES, "%lu signalled + %lu exits != %d",
+		  signalled, exits, TOGGLE_WRITES);
+	kt_vm_free(vm);
+	close(t.fd);
+}
+
 int main(void)
 {
 	static const struct ktest_case cases[] = {
@@ -409,6 +480,7 @@ int main(void)
 		{ "deassign", test_deassign },
 		{ "errors", test_errors },
 		{ "many", test_many },
+		{ "toggle_while_running", test_toggle_while_running },
 	};
 
 	return ktest_main(cases, KTEST_NCASES(cases));

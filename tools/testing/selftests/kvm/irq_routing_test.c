@@ -8,6 +8,8 @@
  * KVM_IRQ_LINE_STATUS on routed and unrouted GSIs), irqfd assign/deassign
  * rules, and irqfds torn down by closing their eventfd or the VM.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -294,6 +296,69 @@ static void test_irqfd_rules(void)
 	close(rs);
 }
 
+struct signaller {
+	int fd;
+	atomic_bool stop;
+	unsigned long writes;
+};
+
+static void *signal_thread(void *arg)
+{
+	struct signaller *s = arg;
+	uint64_t one = 1;
+
+	while (!atomic_load(&s->stop)) {
+		if (write(s->fd, &one, sizeof(one)) == sizeof(one))
+			s->writes++;
+	}
+	return NULL;
+}
+
+/*
+ * irqfd lifetimes under load: one eventfd signalled without pause by another
+ * thread is assigned and deassigned over and over; short-lived eventfds are
+ * signalled and then deassigned or closed (EPOLLHUP) at once, some of them
+ * resampling; the VM is closed with irqfds still assigned.  Every ioctl must
+ * succeed and the kernel must not warn.
+ */
+static void test_irqfd_stress(void)
+{
+	struct kt_vm *vm = vm_with_irqchip();
+	struct signaller sig = { .fd = new_efd() };
+	int rs = new_efd(), i, e;
+	uint64_t one = 1;
+	pthread_t th;
+
+	KT_ASSERT(!pthread_create(&th, NULL, signal_thread, &sig), "pthread_create");
+	for (i = 0; i < 300; i++) {
+		uint32_t gsi = 16 + i % 8;
+		bool resample = i % 3 == 0;
+
+		KT_ASSERT(irqfd(vm, sig.fd, gsi, 0, 0) == 0, "assign round %d", i);
+		KT_ASSERT(irqfd(vm, sig.fd, gsi, KVM_IRQFD_FLAG_DEASSIGN, 0) == 0,
+			  "deassign round %d", i);
+
+		e = new_efd();
+		KT_ASSERT(irqfd(vm, e, gsi, resample ? KVM_IRQFD_FLAG_RESAMPLE : 0, rs) == 0,
+			  "assign short-lived round %d", i);
+		KT_ASSERT(write(e, &one, sizeof(one)) == sizeof(one), "signal");
+		if (i % 2)
+			KT_ASSERT(irqfd(vm, e, gsi, KVM_IRQFD_FLAG_DEASSIGN, 0) == 0,
+				  "deassign short-lived round %d", i);
+		close(e);
+	}
+	KT_ASSERT(irqfd(vm, sig.fd, 20, 0, 0) == 0, "final assign");
+	e = new_efd();
+	KT_ASSERT(irqfd(vm, e, 21, KVM_IRQFD_FLAG_RESAMPLE, rs) == 0, "final resampler");
+	kt_vm_free(vm);		/* irqfds still assigned, one still signalled */
+	atomic_store(&sig.stop, true);
+	pthread_join(th, NULL);
+	kt_diag("%lu signals during 300 rounds", sig.writes);
+	close(sig.fd);
+	close(e);
+	close(rs);
+}
+
 int main(void)
 {
 	static const struct ktest_case cases[] = {
@@ -302,6 +367,7 @@ int main(void)
 		{ "routing_validation", test_routing_validation },
 		{ "routing_replaced", test_routing_replaced },
 		{ "irqfd_rules", test_irqfd_rules },
+		{ "irqfd_stress", test_irqfd_stress },
 	};
 
 	return ktest_main(cases, KTEST_NCASES(cases));
