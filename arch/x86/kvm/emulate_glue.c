@@ -92,6 +92,15 @@ static void eg_set_seg(struct emu_ctxt *ctxt, unsigned int seg, const struct emu
 	kvm_x86_ops->set_segment(emu_vcpu(ctxt), &s, seg);
 }
 
+static void eg_get_gdtr(struct emu_ctxt *ctxt, u64 *base, u32 *limit)
+{
+	struct kvm_dtable gdt, idt;
+
+	kvm_x86_ops->get_dtables(emu_vcpu(ctxt), &gdt, &idt);
+	*base = gdt.base;
+	*limit = gdt.limit;
+}
+
 static u64 eg_get_cr(struct emu_ctxt *ctxt, unsigned int nr)
 {
 	return kvm_x86_ops->get_cr(emu_vcpu(ctxt), nr);
@@ -350,6 +359,7 @@ static const struct emu_ops kvm_emu_ops = {
 	.set_rflags = eg_set_rflags,
 	.get_seg = eg_get_seg,
 	.set_seg = eg_set_seg,
+	.get_gdtr = eg_get_gdtr,
 	.get_cr = eg_get_cr,
 	.get_efer = eg_get_efer,
 	.get_cpl = eg_get_cpl,

@@ -693,6 +693,126 @@ static void locked(void)
 	UT_CHECK(st == EMU_DONE && v.ncmpxchg == 1, "split locked access: written plainly");
 }
 
+/* A GDT descriptor at ram + base + 8 * idx. */
+static void gdt_desc(u64 base, unsigned int idx, u32 seg_base, u32 limit, u8 access, u8 flags)
+{
+	u8 *d = ram + base + 8 * idx;
+
+	d[0] = limit;
+	d[1] = limit >> 8;
+	d[2] = seg_base;
+	d[3] = seg_base >> 8;
+	d[4] = seg_base >> 16;
+	d[5] = access;
+	d[6] = (flags & 0xf0) | ((limit >> 16) & 15);
+	d[7] = seg_base >> 24;
+}
+
+/* mov Sreg, r/m in protected mode: descriptor checks, accessed bit, hidden part. */
+static void sreg_load(void)
+{
+	static const struct {
+		const char *what;
+		u16 sel;
+		const char *hex;	/* mov <sreg>, [ebx] */
+		unsigned int cpl;
+		int vector;		/* -1: loads */
+		u32 error;
+	} cases[] = {
+		{ "null selector into DS", 0x0003, "8e 1b", 0, -1, 0 },
+		{ "null selector into SS", 0x0000, "8e 13", 0, EMU_EXC_GP, 0 },
+		{ "beyond the GDT limit", 0x0040, "8e 03", 0, EMU_EXC_GP, 0x40 },
+		{ "execute-only code into ES", 0x0008, "8e 03", 0, EMU_EXC_GP, 0x08 },
+		{ "readable code into FS", 0x0028, "8e 23", 0, -1, 0 },
+		{ "not present into GS", 0x0018, "8e 2b", 0, EMU_EXC_NP, 0x18 },
+		{ "not present into SS", 0x001b, "8e 13", 3, EMU_EXC_SS, 0x18 },
+		{ "SS with RPL != CPL", 0x0013, "8e 13", 0, EMU_EXC_GP, 0x10 },
+		{ "read-only data into SS", 0x0030, "8e 13", 0, EMU_EXC_GP, 0x30 },
+		{ "DPL 0 data at CPL 3", 0x0013, "8e 1b", 3, EMU_EXC_GP, 0x10 },
+		{ "LDT selector without an LDT", 0x0014, "8e 03", 0, EMU_EXC_GP, 0x14 },
+	};
+	struct tv_vcpu v;
+	enum emu_status st;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(&v, 32);
+		v.gdt_base = 0x800;
+		v.gdt_limit = 0x3f;
+		gdt_desc(0x800, 1, 0, 0xfffff, 0x98, 0xc0);		/* code, execute-only */
+		gdt_desc(0x800, 2, 0x12345000, 0xabcde, 0x92, 0xc0);	/* data RW, not accessed */
+		gdt_desc(0x800, 3, 0, 0xffff, 0x72, 0x00);		/* DPL 3 data, not present */
+		gdt_desc(0x800, 5, 0x9000, 0x0fff, 0x9a, 0x40);		/* code, readable */
+		gdt_desc(0x800, 6, 0, 0xffff, 0x90, 0x00);		/* data, read-only */
+		v.cpl = cases[i].cpl;
+		v.seg[EMU_SS].dpl = cases[i].cpl;
+		v.gpr[EMU_RBX] = 0x1000;
+		wr(0x1000, cases[i].sel, 2);
+		st = run(&v, cases[i].hex, NULL);
+		if (cases[i].vector < 0) {
+			UT_CHECK(st == EMU_DONE && v.rip == 0x102, "%s: loads (st %d)",
+				 cases[i].what, st);
+			continue;
+		}
+		UT_CHECK(st == EMU_FAULT && v.injected.vector == cases[i].vector &&
+			 v.injected.has_error && v.injected.error == cases[i].error &&
+			 v.rip == 0x100, "%s: vector %d error 0x%x (st %d vector %u error 0x%x)",
+			 cases[i].what, cases[i].vector, cases[i].error, st, v.injected.vector,
+			 v.injected.error);
+	}
+
+	/* A data descriptor: hidden part from the descriptor, accessed bit set in memory. */
+	setup(&v, 32);
+	v.gdt_base = 0x800;
+	v.gdt_limit = 0x3f;
+	gdt_desc(0x800, 2, 0x12345000, 0xabcde, 0x92, 0xc0);
+	v.gpr[EMU_RBX] = 0x1000;
+	wr(0x1000, 0x10, 2);
+	st = run(&v, "8e 03", NULL);					/* mov es, [ebx] */
+	UT_CHECK(st == EMU_DONE && v.seg[EMU_ES].selector == 0x10 &&
+		 v.seg[EMU_ES].base == 0x12345000 && v.seg[EMU_ES].limit == 0xabcdefff &&
+		 v.seg[EMU_ES].type == 3 && v.seg[EMU_ES].db && v.seg[EMU_ES].g &&
+		 v.seg[EMU_ES].present && !v.seg[EMU_ES].unusable && ram[0x800 + 16 + 5] == 0x93,
+		 "mov es: base %llx limit %x type %u, descriptor byte 5 %02x",
+		 (unsigned long long)v.seg[EMU_ES].base, v.seg[EMU_ES].limit,
+		 v.seg[EMU_ES].type, ram[0x800 + 16 + 5]);
+
+	/* The null selector leaves the register unusable. */
+	setup(&v, 32);
+	v.gdt_base = 0x800;
+	v.gdt_limit = 0x3f;
+	v.gpr[EMU_RBX] = 0x1000;
+	st = run(&v, "8e 1b", NULL);					/* mov ds, [ebx] */
+	UT_CHECK(st == EMU_DONE && v.seg[EMU_DS].unusable && v.seg[EMU_DS].selector == 0,
+		 "null selector: DS unusable");
+
+	/* 64-bit mode: FS gets the descriptor's 32-bit base; a null SS is fine at CPL 0. */
+	setup(&v, 64);
+	v.gdt_base = 0x800;
+	v.gdt_limit = 0x3f;
+	gdt_desc(0x800, 2, 0x12345000, 0xfffff, 0x93, 0xc0);
+	v.gpr[EMU_RBX] = 0x1000;
+	wr(0x1000, 0x10, 2);
+	st = run(&v, "8e 23", NULL);					/* mov fs, [rbx] */
+	UT_CHECK(st == EMU_DONE && v.seg[EMU_FS].base == 0x12345000, "64-bit mov fs: base");
+	wr(0x1000, 0, 2);
+	v.rip = 0x100;
+	st = run(&v, "8e 13", NULL);					/* mov ss, [rbx] */
+	UT_CHECK(st == EMU_DONE && v.seg[EMU_SS].unusable, "64-bit null SS at CPL 0 loads");
+
+	/* A selector read from device memory: exit, then the load. */
+	setup(&v, 32);
+	v.gdt_base = 0x800;
+	v.gdt_limit = 0x3f;
+	gdt_desc(0x800, 2, 0, 0xfffff, 0x93, 0xc0);
+	v.mmio_user = true;
+	v.gpr[EMU_RBX] = MMIO;
+	v.mmio_mem[0] = 0x10;
+	st = run(&v, "8e 03", NULL);
+	UT_CHECK(st == EMU_DONE && v.seg[EMU_ES].selector == 0x10 && v.nlog == 1,
+		 "mov es from MMIO: one read exit, then the load");
+}
+
 int main(void)
 {
 	table();
@@ -702,5 +822,6 @@ int main(void)
 	ports();
 	faults();
 	misc();
+	sreg_load();
 	return ut_done();
 }

@@ -23,6 +23,12 @@ static void set_seg(struct emu_ctxt *c, unsigned int s, const struct emu_seg *in
 	V(c)->seg[s] = *in;
 }
 
+static void get_gdtr(struct emu_ctxt *c, u64 *base, u32 *limit)
+{
+	*base = V(c)->gdt_base;
+	*limit = V(c)->gdt_limit;
+}
+
 static u64 get_cr(struct emu_ctxt *c, unsigned int nr)
 {
 	switch (nr) {
@@ -201,7 +207,7 @@ const struct emu_ops tv_ops = {
 	.get_gpr = get_gpr, .set_gpr = set_gpr,
 	.get_rip = get_rip, .set_rip = set_rip,
 	.get_rflags = get_rflags, .set_rflags = set_rflags,
-	.get_seg = get_seg, .set_seg = set_seg,
+	.get_seg = get_seg, .set_seg = set_seg, .get_gdtr = get_gdtr,
 	.get_cr = get_cr, .get_efer = get_efer, .get_cpl = get_cpl,
 	.translate = translate,
 	.read_phys = read_phys, .write_phys = write_phys, .cmpxchg_phys = cmpxchg_phys,

@@ -23,6 +23,8 @@ struct tv_vcpu {
 	u64 cr0, cr3, cr4, efer;
 	unsigned int cpl;
 	struct emu_seg seg[8];
+	u64 gdt_base;
+	u32 gdt_limit;
 	u8 vec[16][32];
 
 	/* Guest RAM: guest-physical [ram_base, ram_base + ram_size) is ram[]. */

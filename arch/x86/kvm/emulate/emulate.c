@@ -476,15 +476,133 @@ int emu_pop(struct emu_ctxt *ctxt, u64 *val, unsigned int size)
 	return X_OK;
 }
 
-/* Segment register load: real and virtual-8086 mode only (base = selector * 16). */
+/*
+ * System-structure memory (descriptor tables): implicit supervisor accesses by linear
+ * address, RAM only (a table in device memory is not emulated).
+ */
+static int system_access(struct emu_ctxt *ctxt, u64 la, void *buf, unsigned int len,
+			 bool write)
+{
+	unsigned int done = 0, n;
+	u64 gpa;
+	int r;
+
+	while (done < len) {
+		if (ctxt->mode != EMU_MODE_PROT64)
+			la &= 0xffffffffull;
+		n = 4096 - (la & 4095);
+		if (n > len - done)
+			n = len - done;
+		if (translate(ctxt, la, EMU_ACC_IMPLICIT | (write ? EMU_ACC_WRITE : 0), &gpa))
+			return X_FAULT;
+		if (write)
+			r = ctxt->ops->write_phys(ctxt, gpa, (u8 *)buf + done, n);
+		else
+			r = ctxt->ops->read_phys(ctxt, gpa, (u8 *)buf + done, n);
+		if (r != EMU_MEM_OK)
+			return X_UNH;
+		done += n;
+		la += n;
+	}
+	return X_OK;
+}
+
+/*
+ * MOV to DS/ES/FS/GS/SS in protected mode (SDM MOV, "loading a segment register in
+ * protected mode"; APM 4.10): the null selector, the descriptor table limit, type,
+ * privilege and presence checks, then the accessed bit and the hidden part.
+ */
+static int load_sreg_prot(struct emu_ctxt *ctxt, unsigned int seg, u16 sel)
+{
+	unsigned int rpl = sel & 3, cpl = ctxt->cpl;
+	u32 err = sel & 0xfffc, tlimit;
+	struct emu_seg s;
+	u64 tbase;
+	u8 d[8];
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.selector = sel;
+	if (!(sel & ~3u)) {
+		/* Null: fine for data registers; SS only in 64-bit mode at CPL < 3 = RPL. */
+		if (seg == EMU_SS &&
+		    !(ctxt->mode == EMU_MODE_PROT64 && cpl != 3 && rpl == cpl))
+			return emu_fault(ctxt, EMU_EXC_GP, true, 0);
+		s.unusable = 1;
+		s.dpl = seg == EMU_SS ? cpl : 0;
+		goto load;
+	}
+	if (sel & 4) {
+		struct emu_seg ldt;
+
+		ctxt->ops->get_seg(ctxt, EMU_LDTR, &ldt);
+		if (ldt.unusable || !ldt.present)
+			return emu_fault(ctxt, EMU_EXC_GP, true, err);
+		tbase = ldt.base;
+		tlimit = ldt.limit;
+	} else {
+		if (!ctxt->ops->get_gdtr)
+			return X_UNH;
+		ctxt->ops->get_gdtr(ctxt, &tbase, &tlimit);
+	}
+	if ((u32)(sel | 7) > tlimit)
+		return emu_fault(ctxt, EMU_EXC_GP, true, err);
+	r = system_access(ctxt, tbase + (sel & ~7u), d, 8, false);
+	if (r)
+		return r;
+
+	s.limit = d[0] | (u32)d[1] << 8 | (u32)(d[6] & 15) << 16;
+	s.base = d[2] | (u32)d[3] << 8 | (u32)d[4] << 16 | (u32)d[7] << 24;
+	s.type = d[5] & 15;
+	s.s = (d[5] >> 4) & 1;
+	s.dpl = (d[5] >> 5) & 3;
+	s.present = d[5] >> 7;
+	s.l = (d[6] >> 5) & 1;
+	s.db = (d[6] >> 6) & 1;
+	s.g = d[6] >> 7;
+	if (s.g)
+		s.limit = s.limit << 12 | 0xfff;
+
+	if (seg == EMU_SS) {
+		/* a writable data segment with RPL = DPL = CPL */
+		if (rpl != cpl || !s.s || (s.type & 0xa) != 0x2 || s.dpl != cpl)
+			return emu_fault(ctxt, EMU_EXC_GP, true, err);
+		if (!s.present)
+			return emu_fault(ctxt, EMU_EXC_SS, true, err);
+	} else {
+		bool code = s.type & 8, conforming = code && (s.type & 4);
+
+		/* data, or readable code; privilege unless conforming code */
+		if (!s.s || (code && !(s.type & 2)) ||
+		    (!conforming && (rpl > s.dpl || cpl > s.dpl)))
+			return emu_fault(ctxt, EMU_EXC_GP, true, err);
+		if (!s.present)
+			return emu_fault(ctxt, EMU_EXC_NP, true, err);
+	}
+	if (!(s.type & 1)) {
+		/* The CPU marks the descriptor accessed (byte 5). */
+		s.type |= 1;
+		d[5] |= 1;
+		r = system_access(ctxt, tbase + (sel & ~7u) + 5, &d[5], 1, true);
+		if (r)
+			return r;
+	}
+load:
+	ctxt->seg[seg] = s;
+	ctxt->seg_loaded |= 1u << seg;
+	ctxt->ops->set_seg(ctxt, seg, &s);	/* no fault can follow the load */
+	return X_OK;
+}
+
+/* Segment register load (mov Sreg, r/m): base = selector * 16 in real and v8086 mode. */
 int emu_load_sreg(struct emu_ctxt *ctxt, unsigned int seg, u16 sel)
 {
 	struct emu_seg s;
 
-	if (ctxt->mode != EMU_MODE_REAL && ctxt->mode != EMU_MODE_VM86)
-		return X_UNH;
 	if (seg == EMU_CS)
 		return emu_fault(ctxt, EMU_EXC_UD, false, 0);
+	if (ctxt->mode != EMU_MODE_REAL && ctxt->mode != EMU_MODE_VM86)
+		return load_sreg_prot(ctxt, seg, sel);
 	s = *get_seg(ctxt, seg);
 	s.selector = sel;
 	s.base = (u64)sel << 4;

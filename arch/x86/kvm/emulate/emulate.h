@@ -96,6 +96,7 @@ enum emu_mem_result {
 #define EMU_EXC_DB	1
 #define EMU_EXC_UD	6
 #define EMU_EXC_NM	7
+#define EMU_EXC_NP	11
 #define EMU_EXC_GP	13
 #define EMU_EXC_SS	12
 #define EMU_EXC_PF	14
@@ -133,8 +134,13 @@ struct emu_ops {
 	void (*set_rflags)(struct emu_ctxt *ctxt, u64 rflags);
 	/* seg is enum emu_sreg (TR and LDTR included). */
 	void (*get_seg)(struct emu_ctxt *ctxt, unsigned int seg, struct emu_seg *out);
-	/* Only called for real and virtual-8086 mode segment loads. */
+	/* Segment loads (mov Sreg): the whole register, hidden part included. */
 	void (*set_seg)(struct emu_ctxt *ctxt, unsigned int seg, const struct emu_seg *in);
+	/*
+	 * Optional: GDTR (base, limit), for protected-mode segment loads.  NULL: those
+	 * report EMU_UNHANDLED.
+	 */
+	void (*get_gdtr)(struct emu_ctxt *ctxt, u64 *base, u32 *limit);
 	/* nr is 0, 2, 3, 4 or 8. */
 	u64 (*get_cr)(struct emu_ctxt *ctxt, unsigned int nr);
 	u64 (*get_efer)(struct emu_ctxt *ctxt);

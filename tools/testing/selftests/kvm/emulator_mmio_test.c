@@ -98,10 +98,13 @@ MP_PAYLOAD(mov_sreg_store,
 	"mov %es, 0xc070\n");
 
 /*
- * 8E: load a segment register from device memory, then use it: ES = 0x0c00
- * in real mode (base 0xc000), the flat data selector otherwise.
+ * 8E: load SS and ES from device memory, then use ES: ES = 0x0c00 in real
+ * mode (base 0xc000), the flat data selector otherwise.
  */
 MP_PAYLOAD(mov_sreg_load,
+	"mov 0xc076, %ss\n"
+	"mov %ss, %ax\n"
+	"movzwl %ax, %eax\n" G_OUT_EAX
 	"mov 0xc072, %es\n"
 	"mov %es, %ax\n"
 	"movzwl %ax, %eax\n" G_OUT_EAX
@@ -110,6 +113,12 @@ MP_PAYLOAD(mov_sreg_load,
 	".else\n"
 	"movb $0x66, %es:0xc080\n"
 	".endif\n");
+
+/* A selector from device memory that does not fit the GDT: #GP(selector). */
+MP_PAYLOAD(mov_sreg_load_gp,
+	"mov 0xc074, %fs\n"
+	"mov %fs, %ax\n"
+	"movzwl %ax, %eax\n" G_OUT_EAX);
 
 /* ---- ALU ----------------------------------------------------------------- */
 
@@ -340,11 +349,22 @@ static const struct mmio_payload mov_table[] = {
 	{ "mov_sreg_store", MP_CODE(mov_sreg_store), MP_NOREAL, 0, {
 		WR(0xc070, 2, KT_RAW_SEL_DATA32) } },
 	{ "mov_sreg_load_real", MP_CODE(mov_sreg_load), MP_REAL, 0, {
-		RD(0xc072, 2, 0x0c00), V(0x0c00), WR(0xc080, 1, 0x66) } },
+		RD(0xc076, 2, 0), V(0), RD(0xc072, 2, 0x0c00), V(0x0c00), WR(0xc080, 1, 0x66) } },
 	{ "mov_sreg_load", MP_CODE(mov_sreg_load), MP_NOREAL, 0, {
-		/* ours: protected-mode segment loads are not emulated yet */
-		ONLY_N(MP_OURS, 2, RD(0xc072, 2, KT_RAW_SEL_DATA32), EMUL_FAIL),
+		RD(0xc076, 2, KT_RAW_SEL_DATA32), V(KT_RAW_SEL_DATA32),
 		RD(0xc072, 2, KT_RAW_SEL_DATA32), V(KT_RAW_SEL_DATA32), WR(0xc080, 1, 0x66) } },
+	{ "mov_sreg_load_beyond_gdt", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
+		RD(0xc074, 2, 0x43), EXC_GP(0x40, 0, 0) } },
+	{ "mov_sreg_load_rpl_above_dpl", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
+		RD(0xc074, 2, KT_RAW_SEL_DATA32 | 3),
+		/*
+		 * The SDM and the APM: #GP(selector) when RPL or CPL exceeds the DPL
+		 * of a data segment.  Linux 6.1 faults only when both do, and loads.
+		 */
+		ONLY_N(MP_OURS, 4, EXC_GP(KT_RAW_SEL_DATA32, 0, 0)),
+		ONLY(MP_LINUX, V(KT_RAW_SEL_DATA32 | 3)) } },
+	{ "mov_sreg_load_null", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
+		RD(0xc074, 2, 0x0002), V(0x0002) } },
 	{ "movnti", MP_CODE(movnti), MP_ALL & ~MP_LONG, 0, {
 		WR(0xc800, 4, 0x13579bdf) } },
 	{ "movnti64", MP_CODE(movnti), MP_LONG, 0, {
