@@ -23,6 +23,7 @@
 			 BIT32(20) | BIT32(22) | BIT32(23) | BIT32(25) | BIT32(26) | BIT32(28) | \
 			 BIT32(29) | BIT32(30))
 #define LEAF1_ECX_HYPERVISOR	BIT32(31)
+#define LEAF1_ECX_X2APIC	BIT32(21)
 /* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36
  * CLFSH MMX FXSR SSE SSE2 (MCE and MCA: the banks of mce.c).
  */
@@ -113,6 +114,8 @@ static int cpuid_build(struct cpuid_builder *b)
 		return -E2BIG;
 	e->ebx &= 0x0000ffff;		/* no APIC id, no logical processor count */
 	e->ecx = (e->ecx & LEAF1_ECX_OK) | LEAF1_ECX_HYPERVISOR;
+	/* The in-kernel LAPIC implements x2APIC whatever the host has (as Linux). */
+	e->ecx |= LEAF1_ECX_X2APIC;
 	if (!xcr0)
 		e->ecx &= ~(BIT32(26) | BIT32(28) | BIT32(12) | BIT32(29));
 	if (!(xcr0 & XFEATURE_MASK_YMM))

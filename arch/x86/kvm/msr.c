@@ -59,6 +59,8 @@ int kvmx86_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host)
 
 	if (kvmx86_mce_msr(index))
 		return kvmx86_mce_get_msr(v, index, data, host);
+	if (kvmx86_lapic_owns_msr(v, index))
+		return kvmx86_lapic_get_msr(v, index, data);
 	if (kvmx86_tsc_owns_msr(index))
 		return kvmx86_tsc_get_msr(v, index, data, host);
 	if (kvmx86_clock_owns_msr(index))
@@ -124,6 +126,8 @@ int kvmx86_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 
 	if (kvmx86_mce_msr(index))
 		return kvmx86_mce_set_msr(v, index, data, host);
+	if (kvmx86_lapic_owns_msr(v, index))
+		return kvmx86_lapic_set_msr(v, index, data, host);
 	if (kvmx86_tsc_owns_msr(index))
 		return kvmx86_tsc_set_msr(v, index, data, host);
 	if (kvmx86_clock_owns_msr(index))

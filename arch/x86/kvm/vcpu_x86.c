@@ -41,6 +41,19 @@ static void kvm_x86_reset(struct kvm_x86_vcpu *v)
 	kvm_x86_ops->vcpu_reset(v);
 }
 
+/* INIT (SDM 9.1.1): the power-on register state, but APIC base and MP state kept. */
+void kvmx86_vcpu_init_event(struct kvm_x86_vcpu *v)
+{
+	u64 apic_base = v->apic_base;
+	u32 mp_state = v->mp_state, guest_debug = v->guest_debug;
+
+	kvm_x86_reset(v);
+	v->emu_pending = false;
+	v->apic_base = apic_base;
+	v->mp_state = mp_state;
+	v->guest_debug = guest_debug;	/* the debugger's setting, not the guest's */
+}
+
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	struct kvm_x86_vcpu *v;
@@ -64,8 +77,13 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 		goto err_emu;
 	kvm_x86_reset(v);
 	kvmx86_tsc_vcpu_init(v);
+	r = kvmx86_lapic_create(v);
+	if (r)
+		goto err_backend;
 	return 0;
 
+err_backend:
+	kvm_x86_ops->vcpu_free(v);
 err_emu:
 	kvmx86_emu_free(v);
 err_fpu:
@@ -82,6 +100,7 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 
 	if (!v)
 		return;
+	kvmx86_lapic_free(v);
 	kvm_x86_ops->vcpu_free(v);
 	kvmx86_emu_free(v);
 	fpu_free_guest_fpstate(&v->guest_fpu);
@@ -166,6 +185,8 @@ static void kvm_x86_get_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
 	/* An interrupt given and not yet delivered shows in the bitmap (as Linux). */
 	if (v->ev.irq_injected)
 		s->interrupt_bitmap[v->ev.irq_vector / 64] |= 1ULL << (v->ev.irq_vector % 64);
+	if (kvmx86_lapic_in_kernel(v))
+		s->cr8 = kvmx86_lapic_get_cr8(v);
 }
 
 /* The consistency checks Linux applies to KVM_SET_SREGS. */
@@ -193,6 +214,12 @@ static int kvm_x86_set_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
 
 	if (!kvm_x86_sregs_valid(s))
 		return -EINVAL;
+	/* The in-kernel LAPIC checks the APIC base first and keeps TPR as CR8. */
+	if (kvmx86_lapic_in_kernel(v)) {
+		if (kvmx86_lapic_set_msr(v, MSR_IA32_APICBASE, s->apic_base, true))
+			return -EINVAL;
+		kvmx86_lapic_set_cr8(v, s->cr8);
+	}
 	for (i = 0; i < ARRAY_SIZE(sregs_order); i++)
 		ops->set_segment(v, sregs_seg(s, i), sregs_order[i]);
 	ops->set_dtables(v, &s->gdt, &s->idt);
@@ -202,7 +229,8 @@ static int kvm_x86_set_sregs(struct kvm_x86_vcpu *v, struct kvm_sregs *s)
 	ops->set_cr(v, 3, s->cr3);
 	ops->set_cr(v, 4, s->cr4);
 	ops->set_cr(v, 8, s->cr8);
-	v->apic_base = s->apic_base;
+	if (!kvmx86_lapic_in_kernel(v))
+		v->apic_base = s->apic_base;
 	v->pdptrs_set = false;
 	return 0;
 }
@@ -341,6 +369,8 @@ static long kvm_x86_set_mp_state(struct kvm_x86_vcpu *v, struct kvm_mp_state __u
 	if (copy_from_user(&mp, u, sizeof(mp)))
 		return -EFAULT;
 	/* Without an in-kernel local APIC only RUNNABLE means anything (as Linux). */
+	if (kvmx86_lapic_in_kernel(v))
+		return kvmx86_lapic_mp_state_set(v, &mp);
 	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
 		return -EINVAL;
 	v->mp_state = mp.mp_state;
@@ -519,11 +549,15 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		r = kvm_x86_get_cpuid2(v, argp);
 		break;
 	case KVM_GET_MP_STATE:
-		u->mp.mp_state = v->mp_state;
+		kvmx86_lapic_mp_state_get(v, &u->mp);
 		r = copy_to_user(argp, &u->mp, sizeof(u->mp)) ? -EFAULT : 0;
 		break;
 	case KVM_SET_MP_STATE:
 		r = kvm_x86_set_mp_state(v, argp);
+		break;
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+		r = kvmx86_lapic_vcpu_ioctl(v, ioctl, argp);
 		break;
 	case KVM_GET_MSRS:
 	case KVM_SET_MSRS:

@@ -70,6 +70,8 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_SREGS2:
 	case KVM_CAP_SET_GUEST_DEBUG:
 	case KVM_CAP_USER_NMI:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_XSAVE2:
 		/* Bytes of KVM_GET_XSAVE2: every component we offer fits in 4 KiB. */
@@ -167,6 +169,7 @@ void kvm_arch_vm_destroy(struct kvm_vm *vm)
 {
 	if (!vm->arch)
 		return;
+	kvmx86_irqchip_destroy(vm);
 	kvm_x86_ops->vm_destroy(vm);
 	kvmx86_msr_filter_destroy(vm);
 	kvm_tdp_destroy(vm);
@@ -186,6 +189,8 @@ int kvm_arch_vm_enable_cap(struct kvm_vm *vm, struct kvm_enable_cap *cap)
 	case KVM_CAP_EXCEPTION_PAYLOAD:
 		WRITE_ONCE(xvm->exception_payload, !!cap->args[0]);
 		return 0;
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return kvmx86_irqchip_enable_split(vm, cap);
 	default:
 		return -EINVAL;
 	}
@@ -233,6 +238,6 @@ long kvm_arch_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg)
 	case KVM_REINJECT_CONTROL:
 		return kvmx86_pit_vm_ioctl(vm, ioctl, arg);
 	default:
-		return -ENOTTY;
+		return kvmx86_irqchip_vm_ioctl(vm, ioctl, (void __user *)arg);
 	}
 }

@@ -25,6 +25,8 @@
 struct kvm_x86_vcpu;
 struct kvm_tdp_format;
 struct emu_ctxt;
+struct kvmx86_lapic;
+struct kvmx86_irqchip;
 
 /* Indices of gpr[], in the order of the instruction encoding. */
 enum kvm_x86_reg {
@@ -235,6 +237,7 @@ struct kvm_x86_vcpu {
 	u32 guest_debug;		/* KVM_SET_GUEST_DEBUG control bits; 0 when off */
 	u64 pdptrs[4];			/* PDPTEs given by KVM_SET_SREGS2 until the next run */
 	bool pdptrs_set;
+	struct kvmx86_lapic *lapic;	/* in-kernel LAPIC (irq.h), NULL without irqchip */
 
 	void *backend;			/* the backend's own vCPU state */
 };
@@ -273,9 +276,8 @@ long kvmx86_events_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user
 int kvmx86_exit_debug(struct kvm_x86_vcpu *v, u8 vector, u64 dr6);
 
 /*
- * The in-kernel local APIC, seen from the run loop (contract with irqchip; until
- * it lands, lapic_stub.c answers "no LAPIC in the kernel").  All run in the
- * vCPU thread with vcpu->mutex held.
+ * The in-kernel local APIC, seen from the run loop (irq_lapic.c).  All run in
+ * the vCPU thread with vcpu->mutex held.
  *
  * kvmx86_lapic_in_kernel: KVM_CREATE_IRQCHIP (or a split irqchip) made a LAPIC.
  * kvmx86_lapic_pending_irq: the vector the LAPIC (or the PIC through LINT0 in
@@ -317,6 +319,7 @@ struct kvm_x86_vm {
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_* sent to userspace */
 	struct kvmx86_vm_time time;	/* TSC synchronisation and kvmclock (time.h) */
 	struct kvmx86_pit *pit;		/* irq_pit.c; published once under vm->lock */
+	struct kvmx86_irqchip *irqchip;	/* irq.h; published once under vm->lock, then fixed */
 	void *backend;			/* the backend's own VM state */
 };
 
@@ -389,5 +392,26 @@ u64 kvmx86_guest_tsc_khz(struct kvm_x86_vcpu *v);
 long kvmx86_pit_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg);
 void kvmx86_pit_irq_acked(struct kvm_vm *vm, u32 irqchip, u32 pin);
 void kvmx86_pit_destroy(struct kvm_vm *vm);
+
+/*
+ * In-kernel LAPIC, for the run loop and event injection (irq_lapic.c).  All run
+ * in the vCPU thread with vcpu->mutex held.
+ */
+int kvmx86_lapic_create(struct kvm_x86_vcpu *v);	/* vm->lock held; no-op without irqchip */
+void kvmx86_lapic_free(struct kvm_x86_vcpu *v);
+/* MSRs the LAPIC owns when in kernel: APIC base, TSC deadline, x2APIC range. */
+bool kvmx86_lapic_owns_msr(struct kvm_x86_vcpu *v, u32 index);
+int kvmx86_lapic_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data);
+int kvmx86_lapic_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
+long kvmx86_lapic_mp_state_get(struct kvm_x86_vcpu *v, struct kvm_mp_state *mp);
+long kvmx86_lapic_mp_state_set(struct kvm_x86_vcpu *v, const struct kvm_mp_state *mp);
+long kvmx86_lapic_vcpu_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user *argp);
+/* INIT: registers to their INIT values, APIC base and MSRs kept (vcpu_x86.c). */
+void kvmx86_vcpu_init_event(struct kvm_x86_vcpu *v);
+
+/* The VM's in-kernel irqchip (irq_chip.c); vm->lock not held on entry. */
+long kvmx86_irqchip_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, void __user *argp);
+int kvmx86_irqchip_enable_split(struct kvm_vm *vm, struct kvm_enable_cap *cap);
+void kvmx86_irqchip_destroy(struct kvm_vm *vm);
 
 #endif /* KVM_X86_H */

@@ -381,6 +381,17 @@ void vlapic_ack(struct vlapic *l, u8 vector)
 	update_ppr(l);
 }
 
+u8 vlapic_get_cr8(const struct vlapic *l)
+{
+	return (reg_get(l, VLAPIC_REG_TPR) >> 4) & 0xf;
+}
+
+void vlapic_set_cr8(struct vlapic *l, u8 cr8)
+{
+	reg_set(l, VLAPIC_REG_TPR, (cr8 & 0xf) << 4);
+	update_ppr(l);
+}
+
 bool vlapic_take_nmi(struct vlapic *l)
 {
 	if (!l->nmi_pending)

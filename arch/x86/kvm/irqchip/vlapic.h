@@ -198,6 +198,10 @@ bool vlapic_accepts_pic_intr(const struct vlapic *l);
  */
 void vlapic_set_eoi_notify(struct vlapic *l, u8 vector, bool on);
 
+/* TPR as CR8 sees it (TPR[7:4]); setting it recomputes the PPR. */
+u8 vlapic_get_cr8(const struct vlapic *l);
+void vlapic_set_cr8(struct vlapic *l, u8 cr8);
+
 /* Highest vector in the IRR whose priority class is above the PPR, or -1. */
 int vlapic_pending_vector(const struct vlapic *l);
 /* The vCPU took @vector (INTA): IRR -> ISR, PPR raised. */

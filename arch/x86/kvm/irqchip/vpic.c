@@ -115,6 +115,18 @@ static void take(struct vpic *p, int n, int irq)
 		c->irr &= ~bit;
 }
 
+int vpic_pending_vector(const struct vpic *p)
+{
+	int irq = chip_request(p, 0), irq2;
+
+	if (irq < 0)
+		return -1;
+	if (irq != VPIC_CASCADE_IRQ)
+		return (u8)(p->chip[0].irq_base + irq);
+	irq2 = chip_request(p, 1);
+	return (u8)(p->chip[1].irq_base + (irq2 >= 0 ? irq2 : 7));
+}
+
 u8 vpic_intack(struct vpic *p)
 {
 	int irq = chip_request(p, 0), irq2;

@@ -80,6 +80,12 @@ void vpic_set_irq(struct vpic *p, u32 irq, bool level);
 bool vpic_output(const struct vpic *p);
 
 /*
+ * The vector vpic_intack() would return now, or -1 when the INT output is low.
+ * Changes nothing.
+ */
+int vpic_pending_vector(const struct vpic *p);
+
+/*
  * The INTA cycle: returns the vector of the highest-priority request and moves it
  * to service; a spurious request gives IRQ7's vector (master) or IRQ15's (slave).
  */

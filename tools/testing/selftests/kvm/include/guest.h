@@ -58,7 +58,8 @@ void guest_memset(void *dst, int c, uint64_t n);
 void guest_memcpy(void *dst, const void *src, uint64_t n);
 
 /*
- * Install a handler for an exception vector (in this VM's copy of the image).
+ * Install a handler for an exception or interrupt vector, 0-255 (in this VM's copy
+ * of the image); interrupt handlers (32-255) send their own EOI.
  * The handler may change frame->rip to skip the faulting instruction; on return
  * the guest resumes there.  Vectors with no handler abort through the ucall.
  */

@@ -6,7 +6,7 @@
 #include "guest.h"
 
 /* Per-VM (the image is copied into each VM), written by the guest itself. */
-static guest_exc_handler_t guest_exc_handlers[32];
+static guest_exc_handler_t guest_exc_handlers[256];
 
 void guest_memset(void *dst, int c, uint64_t n)
 {
@@ -191,7 +191,7 @@ static void put_number(struct fmt_out *o, uint64_t v, unsigned int base, int neg
 
 void guest_set_exc_handler(int vector, guest_exc_handler_t h)
 {
-	if (vector >= 0 && vector < 32)
+	if (vector >= 0 && vector < 256)
 		guest_exc_handlers[vector] = h;
 }
 
@@ -199,7 +199,7 @@ void guest_set_exc_handler(int vector, guest_exc_handler_t h)
 void guest_exc_dispatch(struct guest_exc_frame *f);
 void guest_exc_dispatch(struct guest_exc_frame *f)
 {
-	if (f->vector < 32 && guest_exc_handlers[f->vector]) {
+	if (f->vector < 256 && guest_exc_handlers[f->vector]) {
 		guest_exc_handlers[f->vector](f);
 		return;
 	}
@@ -216,7 +216,8 @@ void guest_start_returned_c(void)
 }
 
 /*
- * Exception entry: 32 stubs, 16 bytes apart, starting at guest_exc_stubs.
+ * Exception and interrupt entry: 256 stubs, 16 bytes apart, starting at
+ * guest_exc_stubs (vectors 32-255 are interrupts: handlers must EOI themselves).
  * Vectors 8, 10-14, 17, 21, 29 and 30 push an error code; the others push 0
  * so that every frame has the same shape (APM 8.2).
  */
@@ -226,7 +227,7 @@ __asm__(
 	".align 16\n"
 	"guest_exc_stubs:\n"
 	".set kt_vec, 0\n"
-	".rept 32\n"
+	".rept 256\n"
 	".align 16\n"
 	".if (kt_vec == 8) || ((kt_vec >= 10) && (kt_vec <= 14)) || (kt_vec == 17) || "
 	"(kt_vec == 21) || (kt_vec == 29) || (kt_vec == 30)\n"

@@ -17,7 +17,7 @@
 #define GDT_SEL_TSS	0x18
 #define GDT_ENTRIES	5	/* null, code, data, TSS (two slots) */
 
-/* Entry stubs in lib/guest.c: 32 of them, 16 bytes apart. */
+/* Entry stubs in lib/guest.c: 256 of them, 16 bytes apart. */
 extern char guest_exc_stubs[];
 extern char guest_start_returned[];
 
@@ -109,7 +109,7 @@ static void build_descriptor_tables(struct kt_vm *vm)
 	tss_desc->base3 = vm->tss >> 32;
 
 	idt = kt_gpa2hva(vm, vm->idt);
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < 256; i++) {
 		uint64_t off = (uint64_t)(uintptr_t)guest_exc_stubs + 16 * i;
 
 		idt[i].off0 = off & 0xffff;
@@ -199,7 +199,7 @@ struct kt_vcpu *kt_vcpu_add(struct kt_vm *vm, int id, void *guest_fn, uint64_t a
 	s.gdt.base = vm->gdt;
 	s.gdt.limit = GDT_ENTRIES * 8 - 1;
 	s.idt.base = vm->idt;
-	s.idt.limit = 32 * sizeof(struct x86_idt_gate64) - 1;
+	s.idt.limit = 256 * sizeof(struct x86_idt_gate64) - 1;
 	s.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 	s.cr3 = vm->pml4;
 	s.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
