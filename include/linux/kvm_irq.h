@@ -74,4 +74,11 @@ int kvm_irq_routing_set_default(struct kvm_vm *vm);
  */
 void kvm_irq_notify_ack(struct kvm_vm *vm, u32 irqchip, u32 pin);
 
+/*
+ * The GSI whose route drives pin of irqchip in the current table, or -1.  For
+ * in-kernel devices that watch acknowledgements of their own GSI (the PIT).
+ * Any context; does not sleep.
+ */
+int kvm_irq_pin_gsi(struct kvm_vm *vm, u32 irqchip, u32 pin);
+
 #endif /* KVM_IRQ_H */

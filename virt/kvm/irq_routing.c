@@ -267,19 +267,27 @@ int kvm_set_irq(struct kvm_vm *vm, int source, u32 gsi, int level, bool line_sta
 }
 EXPORT_SYMBOL_GPL(kvm_set_irq);
 
-void kvm_irq_notify_ack(struct kvm_vm *vm, u32 irqchip, u32 pin)
+int kvm_irq_pin_gsi(struct kvm_vm *vm, u32 irqchip, u32 pin)
 {
 	struct kvm_vm_io *io = vm->io;
 	const struct kvm_irq_routing_table *t;
 	int idx, gsi = -1;
 
 	if (irqchip >= KVM_NR_IRQCHIPS || pin >= irqchip_pins[irqchip])
-		return;
+		return -1;
 	idx = srcu_read_lock(&io->irq_srcu);
 	t = srcu_dereference(io->routing, &io->irq_srcu);
 	if (t)
 		gsi = t->chip_gsi[irqchip][pin];
 	srcu_read_unlock(&io->irq_srcu, idx);
+	return gsi;
+}
+EXPORT_SYMBOL_GPL(kvm_irq_pin_gsi);
+
+void kvm_irq_notify_ack(struct kvm_vm *vm, u32 irqchip, u32 pin)
+{
+	int gsi = kvm_irq_pin_gsi(vm, irqchip, pin);
+
 	if (gsi >= 0)
 		kvm_irqfd_resample(vm, gsi);
 }

@@ -111,17 +111,15 @@ static void pit_work_fn(struct work_struct *w)
 }
 
 /*
- * The guest acknowledged a pin: if it is IRQ0 (PIC master IR0 or IOAPIC pin 2),
- * the next reinjected tick may go.  Any context, no irqchip lock held.
+ * The guest acknowledged a pin: if GSI 0 is routed to it (PIC master IR0; the
+ * IOAPIC pin the VMM routed GSI 0 to, pin 2 in QEMU's table), the next
+ * reinjected tick may go.  Any context, no irqchip lock held.
  */
 void kvmx86_pit_irq_acked(struct kvm_vm *vm, u32 irqchip, u32 pin)
 {
 	struct kvmx86_pit *pit = pit_of(vm);
 
-	if (!pit)
-		return;
-	if (!(irqchip == KVM_IRQCHIP_PIC_MASTER && pin == 0) &&
-	    !(irqchip == KVM_IRQCHIP_IOAPIC && pin == 2))
+	if (!pit || kvm_irq_pin_gsi(vm, irqchip, pin) != 0)
 		return;
 	atomic_set(&pit->acked, 1);
 	schedule_work(&pit->work);

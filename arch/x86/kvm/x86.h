@@ -387,7 +387,7 @@ u64 kvmx86_guest_tsc_khz(struct kvm_x86_vcpu *v);
 /*
  * In-kernel PIT (irq_pit.c).  kvmx86_pit_irq_acked: the irqchip reports that the
  * guest acknowledged a pin (any context, no irqchip lock held); the PIT takes
- * the ones of IRQ0 (PIC master pin 0, IOAPIC pin 2) for reinjection.
+ * the ones GSI 0 is routed to for reinjection.
  */
 long kvmx86_pit_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg);
 void kvmx86_pit_irq_acked(struct kvm_vm *vm, u32 irqchip, u32 pin);
