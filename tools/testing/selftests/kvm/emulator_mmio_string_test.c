@@ -221,6 +221,14 @@ MP_PAYLOAD(cross16,
 	"movdqu %xmm1, 0x9000\n"
 	G_DUMP16(0x9000));
 
+/* LOCK'd read-modify-write and XCHG split between RAM and device memory. */
+MP_PAYLOAD(cross_locked,
+	"lock addl $1, 0xbffe\n"
+	"movzwl 0xbffe, %eax\n" G_OUT_EAX
+	"mov $0x55667788, %eax\n"
+	"xchg %eax, 0xbffd\n" G_OUT_EAX
+	"mov 0xbffc, %eax\n" G_OUT_EAX);
+
 /* ---- Faults (MPF_PT: 0xc000 read-only, 0xd000 and 0xf000 not present) -------- */
 
 MP_PAYLOAD(fault_ro_write,
@@ -380,6 +388,12 @@ static const struct mmio_payload cross_table[] = {
 		RD(0xc000, 8, XD), V(0), V(0), V64(XD) } },
 };
 
+static const struct mmio_payload cross_locked_table[] = {
+	{ "locked_and_xchg_ram_then_mmio", MP_CODE(cross_locked), MP_ALL, 0, {
+		RD(0xc000, 2, 0x1234), WR(0xc000, 2, 0x1234), V(1),
+		RD(0xc000, 1, 0xaa), WR(0xc000, 1, 0x55), V(0xaa000100), V(0x66778800) } },
+};
+
 static const struct mmio_payload fault_table[] = {
 	{ "pf_write_read_only", MP_CODE(fault_ro_write), MP_PAGED, MPF_PT, {
 		RD(0xc008, 4, 0x600d), V(0x600d),
@@ -430,6 +444,7 @@ static void test_avx(void)
 static void test_cross(void)
 {
 	mp_run_table(cross_table, KTEST_NCASES(cross_table));
+	mp_run_table(cross_locked_table, KTEST_NCASES(cross_locked_table));
 }
 
 static void test_faults(void)

@@ -303,6 +303,68 @@ MP_PAYLOAD(movnti,
 	"movnti %rbx, 0xc808\n"
 	".endif\n");
 
+/* ---- Segment overrides and 16-bit addressing ------------------------------ */
+
+/* Real mode: FS/ES/GS based on device memory; [bx+si]; a segment-overridden MOVS. */
+MP_PAYLOAD(seg_real,
+	".if BITS == 16\n"
+	"mov $0x0c00, %ax\n"
+	"mov %ax, %fs\n"
+	"mov %fs:0x10, %eax\n" G_OUT_EAX
+	"mov $0x20, %bx\n"
+	"mov $0x4, %si\n"
+	"movb $0x5a, %fs:(%bx,%si)\n"
+	"mov $0x0b00, %ax\n"
+	"mov %ax, %gs\n"
+	"movw $0x2211, %gs:0xffe\n"
+	"mov %gs:0xffe, %eax\n" G_OUT_EAX
+	"mov $0x0c00, %ax\n"
+	"mov %ax, %es\n"
+	"mov $0x30, %di\n"
+	"mov $0x40, %si\n"
+	"mov $2, %cx\n"
+	"rep movsb %fs:(%si), %es:(%di)\n"
+	"mov %di, %ax\n"
+	"movzwl %ax, %eax\n" G_OUT_EAX
+	".endif\n");
+
+/* Long mode: FS and GS bases from their MSRs in front of device memory. */
+MP_PAYLOAD(seg_long,
+	".if BITS == 64\n"
+	"mov $0xc0000100, %ecx\n"	/* FS_BASE */
+	"mov $0xc000, %eax\n"
+	"xor %edx, %edx\n"
+	"wrmsr\n"
+	"mov %fs:0x10, %eax\n" G_OUT_EAX
+	"mov $0xc0000101, %ecx\n"	/* GS_BASE */
+	"mov $0xc100, %eax\n"
+	"wrmsr\n"
+	"mov $0x8, %rbx\n"
+	"movq $-1, %gs:0x10(%rbx)\n"
+	"mov $0x20, %esi\n"
+	"lodsl %gs:(%rsi)\n" G_OUT_EAX
+	".endif\n");
+
+/* ---- Read-only memory slot: reads are RAM, writes exit as MMIO ------------- */
+
+MP_PAYLOAD(rom,
+	"mov 0xf010, %eax\n" G_OUT_EAX
+	"mov $1, %ebx\n"
+	"add %ebx, 0xf010\n"
+	"mov 0xf010, %eax\n" G_OUT_EAX
+	"movb $0x77, 0xf020\n"
+	"mov $0x99, %cl\n"
+	"xchg %cl, 0xf060\n"
+	"movzbl %cl, %eax\n" G_OUT_EAX
+	"mov $0xf040, %esi\n"
+	"mov $0xc500, %edi\n"
+	"mov $2, %ecx\n"
+	"rep movsb\n"
+	"mov $0xf050, %edi\n"
+	"mov $2, %ecx\n"
+	"mov $0xabcd, %eax\n"
+	"rep stosw\n");
+
 static const struct mmio_payload mov_table[] = {
 	{ "mov_load", MP_CODE(mov_load), MP_ALL, 0, {
 		RD(0xc001, 1, 0xab), V(0x112233ab),
@@ -365,6 +427,21 @@ static const struct mmio_payload mov_table[] = {
 		ONLY(MP_LINUX, V(KT_RAW_SEL_DATA32 | 3)) } },
 	{ "mov_sreg_load_null", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
 		RD(0xc074, 2, 0x0002), V(0x0002) } },
+	{ "segment_overrides_real", MP_CODE(seg_real), MP_REAL, 0, {
+		RD(0xc010, 4, 0x44332211), V(0x44332211),
+		WR(0xc024, 1, 0x5a),
+		RD(0xc000, 2, 0x4433), V(0x44332211),
+		RD(0xc040, 1, 0xa1), WR(0xc030, 1, 0xa1), RD(0xc041, 1, 0xa2),
+		WR(0xc031, 1, 0xa2), V(0x32) } },
+	{ "fs_gs_bases_long", MP_CODE(seg_long), MP_LONG, 0, {
+		RD(0xc010, 4, 0x01020304), V(0x01020304),
+		WR(0xc118, 8, ~0ull),
+		RD(0xc120, 4, 0x0a0b0c0d), V(0x0a0b0c0d) } },
+	{ "read_only_slot", MP_CODE(rom), MP_ALL, MPF_ROM, {
+		V(0x13121110), WR(0xf010, 4, 0x13121111), V(0x13121110),
+		WR(0xf020, 1, 0x77), WR(0xf060, 1, 0x99), V(0x60),
+		WR(0xc500, 1, 0x40), WR(0xc501, 1, 0x41),
+		WR(0xf050, 2, 0xabcd), WR(0xf052, 2, 0xabcd) } },
 	{ "movnti", MP_CODE(movnti), MP_ALL & ~MP_LONG, 0, {
 		WR(0xc800, 4, 0x13579bdf) } },
 	{ "movnti64", MP_CODE(movnti), MP_LONG, 0, {

@@ -54,6 +54,9 @@
  * mode, also 0x7ffffffff000 (the last canonical page) maps 0xe000.
  */
 #define MPF_PT		(1u << 1)
+/* A read-only memory slot at [0xf000, 0x10000) whose byte at 0xf000 + i is i. */
+#define MPF_ROM		(1u << 2)
+#define MP_ROM		0xf000ull
 
 enum mp_step_kind {
 	MP_END,

@@ -152,6 +152,14 @@ static void mp_setup(struct kt_raw_vm *r, const struct mmio_payload *p, enum kt_
 	KT_ASSERT_OK(kt_vm_set_region(r->vm, 0, 0, 0, 0, r->mem));
 	KT_ASSERT_OK(kt_vm_set_region(r->vm, 0, 0, 0, MP_RAM_END, r->mem));
 
+	if (p->flags & MPF_ROM) {
+		uint8_t *rom = kt_vm_add_slot(r->vm, 1, MP_ROM, PAGE_SIZE_4K, KVM_MEM_READONLY, 0);
+		unsigned int i;
+
+		for (i = 0; i < PAGE_SIZE_4K; i++)
+			rom[i] = (uint8_t)i;
+	}
+
 	kt_get_sregs(r->vcpu, &s);
 	s.cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	if (mode != KT_MODE_REAL)
