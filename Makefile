@@ -40,6 +40,11 @@ deps:
 check:
 	scripts/check.sh
 
+# Benchmarks: Debian's KVM and ours side by side in one test-VM boot, then a
+# table (BENCHMARKS.md).  Not part of check: it prints figures, it does not judge.
+bench: modules selftests
+	scripts/bench.sh $(BENCH_ARGS)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean
 	rm -rf build tests/unit/out tests/abi/out tests/fuzz/out tools/testing/selftests/kvm/out
