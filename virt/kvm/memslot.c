@@ -546,6 +546,17 @@ static void region_commit(struct kvm_vm *vm, struct kvm_memslots *cur, struct sl
 		spin_unlock(&vm->mmu_lock);
 	}
 
+	/*
+	 * Logging just turned off: drop the slot's 4 KiB mappings so that faults
+	 * map large pages again where the architecture can.  A fault still on the
+	 * old snapshot may map 4 KiB after this; that is only slower.
+	 */
+	if (u->change == SLOT_FLAGS && old->dirty_bitmap && !new->dirty_bitmap) {
+		spin_lock(&vm->mmu_lock);
+		kvm_arch_zap_gfn_range(vm, new->base_gfn, slot_end(new));
+		spin_unlock(&vm->mmu_lock);
+	}
+
 	if (old && old->dirty_bitmap && (!new || new->dirty_bitmap != old->dirty_bitmap))
 		g->bitmap = old->dirty_bitmap;
 	g->slot = old;

@@ -9,6 +9,13 @@
  * installs the entry under mmu_lock after checking that no MMU-notifier
  * invalidation raced with it, and drops the reference.  The MMU notifier removes
  * the entry (and flushes every vCPU's TLB) before the host can free the page.
+ *
+ * Leaves are 4 KiB, or 2 MiB (a level-2 entry with the page-size bit) when the
+ * whole 2 MiB guest range lies in one slot that does not log dirty pages, its
+ * host addresses are 2 MiB aligned alike, and the host itself maps that range
+ * with one huge entry (THP or hugetlbfs).  A 2 MiB leaf is only ever removed
+ * whole: zapping any part of it, or write-protecting it, drops all of it, and
+ * the next faults map again (at 4 KiB while the slot logs).
  */
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -22,6 +29,13 @@
 #define TDP_MAX_LEVELS		5
 #define TDP_ENTRIES		512
 #define TDP_ADDR_MASK		0x000ffffffffff000ULL
+/*
+ * Page-size bit of a level-2 entry: bit 7 in AMD's nested page tables (they
+ * are ordinary long-mode tables, APM vol. 2, 5.3) and in Intel's EPT (SDM
+ * vol. 3, 29.3.2).
+ */
+#define TDP_HUGE		(1ULL << 7)
+#define TDP_HUGE_PAGES		512	/* 4 KiB pages in a 2 MiB leaf */
 
 /* Index of gpa in a table of the given level (1 = leaf table). */
 static unsigned int tdp_index(u64 gpa, int level)
@@ -57,7 +71,7 @@ static void tdp_free_table(u64 *table, int level)
 
 	if (level > 1) {
 		for (i = 0; i < TDP_ENTRIES; i++)
-			if (table[i])
+			if (table[i] && !(table[i] & TDP_HUGE))
 				tdp_free_table(tdp_table_of(table[i]), level - 1);
 	}
 	free_page((unsigned long)table);
@@ -120,67 +134,69 @@ void kvm_tdp_flush_remote(struct kvm_vm *vm)
 	free_cpumask_var(cpus);
 }
 
+enum tdp_op { TDP_ZAP, TDP_WRPROT };
+
+/* A leaf goes: the statistics follow.  mmu_lock held. */
+static void tdp_clear_leaf(struct kvm_vm *vm, u64 *leaf, int level)
+{
+	WRITE_ONCE(*leaf, 0);
+	if (level == 1)
+		vm->stat.pages_4k--;
+	else
+		vm->stat.pages_2m--;
+}
+
 /*
- * Apply fn to every present leaf in [start_gfn, end_gfn).  Returns how many
- * leaves it changed.  mmu_lock held.
+ * Zap or write-protect every present leaf that meets [start, end) (gfns);
+ * a 2 MiB leaf is zapped whole in both cases, so that a write-protected range
+ * is mapped again at 4 KiB.  Sets *flush when a leaf changed.  mmu_lock held.
  */
-static unsigned long tdp_walk_range(u64 *table, int level, u64 base_gfn, u64 start, u64 end,
-				    bool (*fn)(u64 *leaf))
+static void tdp_walk_range(struct kvm_vm *vm, u64 *table, int level, u64 base_gfn, u64 start,
+			   u64 end, enum tdp_op op, bool *flush)
 {
 	u64 span = 1ULL << (9 * (level - 1));	/* gfns per entry */
-	unsigned long changed = 0;
+	u64 w = kvm_x86_ops->tdp_format->writable;
 	unsigned int i;
 
 	for (i = 0; i < TDP_ENTRIES; i++) {
-		u64 lo = base_gfn + i * span, hi = lo + span;
+		u64 lo = base_gfn + i * span, hi = lo + span, e = table[i];
 
-		if (hi <= start || lo >= end || !table[i])
+		if (hi <= start || lo >= end || !e)
 			continue;
-		if (level == 1)
-			changed += fn(&table[i]);
-		else
-			changed += tdp_walk_range(tdp_table_of(table[i]), level - 1, lo,
-						  start, end, fn);
+		if (level > 1 && !(e & TDP_HUGE)) {
+			tdp_walk_range(vm, tdp_table_of(e), level - 1, lo, start, end, op, flush);
+			continue;
+		}
+		if (op == TDP_WRPROT && level == 1) {
+			if (!(e & w))
+				continue;
+			WRITE_ONCE(table[i], e & ~w);
+		} else {
+			tdp_clear_leaf(vm, &table[i], level);
+		}
+		*flush = true;
 	}
-	return changed;
-}
-
-static bool tdp_zap_leaf(u64 *leaf)
-{
-	WRITE_ONCE(*leaf, 0);
-	return true;
-}
-
-static bool tdp_wrprot_leaf(u64 *leaf)
-{
-	u64 w = kvm_x86_ops->tdp_format->writable;
-
-	if (!(*leaf & w))
-		return false;
-	WRITE_ONCE(*leaf, *leaf & ~w);
-	return true;
 }
 
 void kvm_arch_zap_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 {
 	struct kvm_x86_vm *xvm = vm->arch;
-
-	unsigned long zapped;
+	bool flush = false;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	zapped = tdp_walk_range(xvm->tdp_root, xvm->tdp_levels, 0, start, end, tdp_zap_leaf);
-	if (zapped) {
-		vm->stat.pages_4k -= zapped;
+	tdp_walk_range(vm, xvm->tdp_root, xvm->tdp_levels, 0, start, end, TDP_ZAP, &flush);
+	if (flush)
 		kvm_tdp_flush_remote(vm);
-	}
 }
 
 void kvm_arch_write_protect_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 {
 	struct kvm_x86_vm *xvm = vm->arch;
+	bool flush = false;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	if (tdp_walk_range(xvm->tdp_root, xvm->tdp_levels, 0, start, end, tdp_wrprot_leaf))
+	tdp_walk_range(vm, xvm->tdp_root, xvm->tdp_levels, 0, start, end, TDP_WRPROT, &flush);
+	if (flush)
 		kvm_tdp_flush_remote(vm);
 }
 
@@ -208,17 +224,27 @@ static void tdp_cache_free(struct tdp_page_cache *c)
 		free_page((unsigned long)c->pages[--c->nr]);
 }
 
-/* Install a 4 KiB leaf for gpa; mmu_lock held. */
-static void tdp_install(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u64 leaf)
+/*
+ * Walk from the root down to the table of the given level that holds gpa,
+ * making missing tables from the cache.  A 2 MiB leaf met on the way to a
+ * 4 KiB one is replaced by an empty table (*flush set): the new 4 KiB leaf is
+ * then the only mapping of that range.  mmu_lock held.
+ */
+static u64 *tdp_descend(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, int to_level,
+			bool *flush)
 {
 	const struct kvm_tdp_format *fmt = kvm_x86_ops->tdp_format;
 	struct kvm_x86_vm *xvm = vm->arch;
 	u64 *table = xvm->tdp_root;
 	int level;
 
-	for (level = xvm->tdp_levels; level > 1; level--) {
+	for (level = xvm->tdp_levels; level > to_level; level--) {
 		u64 *e = &table[tdp_index(gpa, level)];
 
+		if (*e & TDP_HUGE) {
+			tdp_clear_leaf(vm, e, level);
+			*flush = true;
+		}
 		if (!*e) {
 			u64 *next = c->pages[--c->nr];
 
@@ -226,9 +252,113 @@ static void tdp_install(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u6
 		}
 		table = tdp_table_of(*e);
 	}
+	return table;
+}
+
+/* Install a 4 KiB leaf for gpa; mmu_lock held. */
+static void tdp_install(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u64 leaf,
+			bool *flush)
+{
+	u64 *table = tdp_descend(vm, c, gpa, 1, flush);
+
 	if (!table[tdp_index(gpa, 1)])
 		vm->stat.pages_4k++;
 	WRITE_ONCE(table[tdp_index(gpa, 1)], leaf);
+}
+
+static bool tdp_table_empty(const u64 *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < TDP_ENTRIES; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/*
+ * Install a 2 MiB leaf for the 2 MiB-aligned gpa.  Where 4 KiB mappings are
+ * still in the way it does nothing and returns false; an empty leftover table
+ * is replaced (and freed once no vCPU can still walk it).  mmu_lock held.
+ */
+static bool tdp_install_huge(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u64 leaf,
+			     bool *flush)
+{
+	u64 *table = tdp_descend(vm, c, gpa, 2, flush);
+	u64 *e = &table[tdp_index(gpa, 2)], old = *e;
+
+	if (old && !(old & TDP_HUGE) && !tdp_table_empty(tdp_table_of(old)))
+		return false;
+	if (!(old & TDP_HUGE))
+		vm->stat.pages_2m++;
+	WRITE_ONCE(*e, leaf | TDP_HUGE);
+	if (old && !(old & TDP_HUGE)) {
+		/* A vCPU's walk may still hold the old table: flush before freeing it. */
+		kvm_tdp_flush_remote(vm);
+		free_page((unsigned long)tdp_table_of(old));
+	}
+	return true;
+}
+
+/*
+ * Does the host map hva with one entry of 2 MiB or more?  Read locklessly, as
+ * the fast get_user_pages does: with interrupts off no page-table page can be
+ * freed under us (freeing waits for a TLB-flush IPI or an RCU grace period).
+ */
+static bool host_maps_huge(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	bool huge = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (!pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (!p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_large(pud)) {
+		huge = true;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	huge = pmd_present(pmd) && pmd_large(pmd);
+out:
+	local_irq_restore(flags);
+	return huge;
+}
+
+/* Could gfn's 2 MiB range be one leaf, as far as the slot goes? */
+static bool slot_allows_huge(const struct kvm_memory_slot *slot, u64 gfn)
+{
+	u64 first = ALIGN_DOWN(gfn, TDP_HUGE_PAGES);
+
+	return !slot->dirty_bitmap && first >= slot->base_gfn &&
+	       first + TDP_HUGE_PAGES <= slot->base_gfn + slot->npages &&
+	       IS_ALIGNED((slot->userspace_addr >> PAGE_SHIFT) - slot->base_gfn, TDP_HUGE_PAGES);
+}
+
+/*
+ * The 2 MiB decision, made under mmu_lock once the fault is known not to race
+ * with an invalidation of hva: no invalidation may be running on any part of
+ * the 2 MiB host range either, and the host must map it huge.
+ */
+static bool fault_maps_huge(struct kvm_vm *vm, unsigned long hva)
+{
+	unsigned long first = ALIGN_DOWN(hva, PMD_SIZE);
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (vm->mmu_invalidate_in_progress && first < vm->mmu_invalidate_end &&
+	    first + PMD_SIZE > vm->mmu_invalidate_start)
+		return false;
+	return host_maps_huge(vm->mm, hva);
 }
 
 int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write)
@@ -239,9 +369,9 @@ int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 	struct kvm_memory_slot *slot;
 	unsigned long seq, hva;
 	struct page *page;
-	bool map_writable;
+	bool map_writable, huge, flush;
 	int idx, r;
-	u64 gfn = gpa >> PAGE_SHIFT;
+	u64 gfn = gpa >> PAGE_SHIFT, bits;
 
 	kvm_vcpu_stat_inc(v->vcpu, pf_taken);
 	if (gpa >> (PAGE_SHIFT + 9 * ((struct kvm_x86_vm *)vm->arch)->tdp_levels))
@@ -268,6 +398,7 @@ retry:
 	 */
 	map_writable = !(slot->flags & KVM_MEM_READONLY) &&
 		       (write || !slot->dirty_bitmap);
+	huge = slot_allows_huge(slot, gfn);
 	r = get_user_pages_unlocked(hva, 1, &page, map_writable ? FOLL_WRITE : 0);
 	if (r != 1) {
 		srcu_read_unlock(&vm->slots_srcu, idx);
@@ -284,8 +415,22 @@ retry:
 		cond_resched();
 		goto retry;
 	}
-	tdp_install(vm, &cache, gpa, (page_to_phys(page) & TDP_ADDR_MASK) | fmt->present |
-		    fmt->leaf | (map_writable ? fmt->writable : 0));
+	bits = fmt->present | fmt->leaf | (map_writable ? fmt->writable : 0);
+	flush = false;
+	if (huge && fault_maps_huge(vm, hva)) {
+		/* The host maps the 2 MiB range contiguously: page is one of its 512. */
+		u64 first = page_to_phys(page) - ((hva & (PMD_SIZE - 1)) & PAGE_MASK);
+
+		huge = IS_ALIGNED(first, PMD_SIZE) &&
+		       tdp_install_huge(vm, &cache, gpa & ~(PMD_SIZE - 1),
+					(first & TDP_ADDR_MASK) | bits, &flush);
+	} else {
+		huge = false;
+	}
+	if (!huge)
+		tdp_install(vm, &cache, gpa, (page_to_phys(page) & TDP_ADDR_MASK) | bits, &flush);
+	if (flush)
+		kvm_tdp_flush_remote(vm);
 	if (write)
 		kvm_mark_page_dirty(vm, slot, gfn);
 	spin_unlock(&vm->mmu_lock);
