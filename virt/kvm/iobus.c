@@ -10,12 +10,8 @@
  * one and free it; so after kvm_io_bus_unregister() returns no reader can be
  * inside the removed device.
  *
- * Lookup: every entry also stores the largest "reach" (the first address no
- * access it matches can start at) of itself and all entries before it.  That
- * prefix maximum never decreases along the array, so the entries that may
- * match an access starting at addr form one window [lo, hi): hi is the first
- * entry starting above addr, lo the first whose prefix reach is above addr.
- * Both are binary searches; only the entries in the window are tested.
+ * The table layout, its lookup window and the matching rule are the pure
+ * component iorange.c (host unit tests in tests/unit/iorange).
  *
  * Lock order: vm->lock, then the callers' locks, then io->bus_lock.
  */
@@ -24,42 +20,12 @@
 #include <linux/kvm_core.h>
 #include <linux/kvm_iobus.h>
 #include "io_internal.h"
-
-struct kvm_io_range {
-	u64 addr;
-	u64 reach_max;		/* max over entries [0, this] of their reach */
-	u32 len;		/* 0: any access that starts at addr */
-	struct kvm_io_device *dev;	/* NULL: removed in place (see unregister) */
-};
+#include "iorange.h"
 
 struct kvm_io_bus {
 	u32 nr;
-	struct kvm_io_range range[];
+	struct io_range range[];	/* dev: struct kvm_io_device *, NULL if hidden */
 };
-
-/* First address an access matched by this range cannot start at. */
-static u64 range_reach(u64 addr, u32 len)
-{
-	return addr + (len ? len : 1);
-}
-
-static bool range_matches(const struct kvm_io_range *r, u64 addr, int len)
-{
-	if (!r->len)
-		return addr == r->addr;
-	return addr >= r->addr && addr + len <= r->addr + r->len;
-}
-
-static void bus_fix_reach(struct kvm_io_bus *b)
-{
-	u64 max = 0;
-	u32 i;
-
-	for (i = 0; i < b->nr; i++) {
-		max = max_t(u64, max, range_reach(b->range[i].addr, b->range[i].len));
-		b->range[i].reach_max = max;
-	}
-}
 
 static struct kvm_io_bus *bus_alloc(u32 nr)
 {
@@ -94,7 +60,7 @@ int kvm_io_bus_register(struct kvm_vm *vm, enum kvm_io_bus_id id, u64 addr, u32 
 	u32 nr, pos, i;
 	int r;
 
-	if (id >= KVM_NR_IO_BUSES || !dev || range_reach(addr, len) <= addr)
+	if (id >= KVM_NR_IO_BUSES || !dev || !io_range_valid(addr, len))
 		return -EINVAL;
 
 	mutex_lock(&io->bus_lock);
@@ -108,19 +74,13 @@ int kvm_io_bus_register(struct kvm_vm *vm, enum kvm_io_bus_id id, u64 addr, u32 
 	if (!next)
 		goto out;
 
-	/* After every entry that sorts before or equal to the new one. */
-	for (pos = 0; pos < nr; pos++) {
-		const struct kvm_io_range *e = &old->range[pos];
-
-		if (e->addr > addr || (e->addr == addr && e->len > len))
-			break;
-	}
+	pos = old ? io_range_insert_pos(old->range, nr, addr, len) : 0;
 	for (i = 0; i < pos; i++)
 		next->range[i] = old->range[i];
-	next->range[pos] = (struct kvm_io_range){ .addr = addr, .len = len, .dev = dev };
+	next->range[pos] = (struct io_range){ .addr = addr, .len = len, .dev = dev };
 	for (i = pos; i < nr; i++)
 		next->range[i + 1] = old->range[i];
-	bus_fix_reach(next);
+	io_range_fix_reach(next->range, nr + 1);
 	bus_replace(io, id, next);
 	r = 0;
 out:
@@ -166,38 +126,12 @@ void kvm_io_bus_unregister(struct kvm_vm *vm, enum kvm_io_bus_id id, struct kvm_
 	for (i = 0, n = 0; i < old->nr; i++)
 		if (old->range[i].dev && old->range[i].dev != dev)
 			next->range[n++] = old->range[i];
-	bus_fix_reach(next);
+	io_range_fix_reach(next->range, keep);
 	bus_replace(io, id, next);
 out:
 	mutex_unlock(&io->bus_lock);
 }
 EXPORT_SYMBOL_GPL(kvm_io_bus_unregister);
-
-/* Window [*lo, *hi) of entries that may match an access starting at addr. */
-static void bus_window(const struct kvm_io_bus *b, u64 addr, u32 *lo, u32 *hi)
-{
-	u32 a = 0, z = b->nr;
-
-	while (a < z) {		/* first entry with addr above the access */
-		u32 mid = a + (z - a) / 2;
-
-		if (b->range[mid].addr > addr)
-			z = mid;
-		else
-			a = mid + 1;
-	}
-	*hi = a;
-	a = 0;
-	while (a < z) {		/* first entry whose prefix reach is above addr */
-		u32 mid = a + (z - a) / 2;
-
-		if (b->range[mid].reach_max > addr)
-			z = mid;
-		else
-			a = mid + 1;
-	}
-	*lo = a;
-}
 
 static int bus_access(struct kvm_vcpu *vcpu, enum kvm_io_bus_id id, u64 addr, int len,
 		      void *rval, const void *wval)
@@ -214,12 +148,12 @@ static int bus_access(struct kvm_vcpu *vcpu, enum kvm_io_bus_id id, u64 addr, in
 	b = srcu_dereference(io->bus[id], &io->bus_srcu);
 	if (!b)
 		goto out;
-	bus_window(b, addr, &lo, &hi);
+	io_range_window(b->range, b->nr, addr, &lo, &hi);
 	for (i = lo; i < hi && r; i++) {
-		const struct kvm_io_range *e = &b->range[i];
+		const struct io_range *e = &b->range[i];
 		struct kvm_io_device *dev = READ_ONCE(e->dev);
 
-		if (!dev || !range_matches(e, addr, len))
+		if (!dev || !io_range_matches(e, addr, len))
 			continue;
 		if (wval && dev->ops->write)
 			r = dev->ops->write(vcpu, dev, addr, len, wval);
