@@ -94,6 +94,8 @@ static inline struct kvmx86_irqchip *kvmx86_irqchip(struct kvm_vm *vm)
 
 /* irq_lapic.c */
 int kvmx86_irq_deliver(struct kvmx86_irqchip *chip, const struct irq_msg *msg, int source);
+/* kvmx86_irq_deliver() source of IOAPIC messages (MSIs use -1). */
+#define KVMX86_IRQ_FROM_IOAPIC	(-2)
 int kvmx86_lapic_get_state(struct kvm_x86_vcpu *v, struct kvm_lapic_state *s);
 int kvmx86_lapic_set_state(struct kvm_x86_vcpu *v, const struct kvm_lapic_state *s);
 extern const struct kvm_io_device_ops kvmx86_lapic_mmio_ops;
@@ -104,6 +106,7 @@ void kvmx86_irqchip_ioapic_eoi(struct kvmx86_irqchip *chip, u8 vector);
 int kvmx86_irqchip_pic_vector(struct kvmx86_irqchip *chip);
 u8 kvmx86_irqchip_pic_intack(struct kvmx86_irqchip *chip);
 int kvmx86_irqchip_set_pin(struct kvm_vm *vm, u32 irqchip, u32 pin, int source, int level);
+bool kvmx86_irqchip_pin_masked(struct kvm_vm *vm, u32 irqchip, u32 pin);
 int kvmx86_irqchip_msi(struct kvm_vm *vm, u32 address_lo, u32 address_hi, u32 data);
 
 /* irq_route.c: the bridge to the core's GSI routing (virt/kvm). */

@@ -57,7 +57,7 @@ static const struct vpic_ops kvmx86_vpic_ops = {
 
 static int ioapic_deliver(void *opaque, const struct irq_msg *msg)
 {
-	int n = kvmx86_irq_deliver(opaque, msg, -1);
+	int n = kvmx86_irq_deliver(opaque, msg, KVMX86_IRQ_FROM_IOAPIC);
 
 	return n > 0 ? n : 0;
 }
@@ -172,6 +172,31 @@ static bool line_level(unsigned long *sources, int source, int level)
  * > 0 when the interrupt was delivered (or the line was lowered), 0 when it was
  * coalesced or masked, -EINVAL for a pin that does not exist.
  */
+/*
+ * Whether pin of irqchip is masked now (PIC IMR bit, IOAPIC entry mask); false
+ * without an in-kernel PIC and IOAPIC.  For the PIT, which forgets missed ticks
+ * when its line gets unmasked.  No irqchip lock held on entry.
+ */
+bool kvmx86_irqchip_pin_masked(struct kvm_vm *vm, u32 irqchip, u32 pin)
+{
+	struct kvmx86_irqchip *chip = kvmx86_irqchip(vm);
+	unsigned long flags;
+	bool masked = false;
+
+	if (!chip || chip->mode != KVMX86_IRQCHIP_KERNEL)
+		return false;
+	if ((irqchip == KVM_IRQCHIP_PIC_MASTER || irqchip == KVM_IRQCHIP_PIC_SLAVE) && pin < 8) {
+		spin_lock_irqsave(&chip->pic_lock, flags);
+		masked = chip->pic.chip[irqchip].imr & (1u << pin);
+		spin_unlock_irqrestore(&chip->pic_lock, flags);
+	} else if (irqchip == KVM_IRQCHIP_IOAPIC && pin < VIOAPIC_NUM_PINS) {
+		spin_lock_irqsave(&chip->ioapic_lock, flags);
+		masked = chip->ioapic.redir[pin] & VIOAPIC_RTE_MASKED;
+		spin_unlock_irqrestore(&chip->ioapic_lock, flags);
+	}
+	return masked;
+}
+
 int kvmx86_irqchip_set_pin(struct kvm_vm *vm, u32 irqchip, u32 pin, int source, int level)
 {
 	struct kvmx86_irqchip *chip = kvmx86_irqchip(vm);

@@ -151,9 +151,15 @@ static void lapic_sync_cpuid(struct kvmx86_lapic *l, bool host)
 
 /*
  * Deliver @msg to the LAPICs it addresses (@source: index of the sending vCPU
- * for shorthands, -1 for the IOAPIC and MSIs).  Any context; takes map_lock
- * and each target's lock.  Returns the number of LAPICs that took something
- * new, or -1 when no LAPIC is addressed at all (as Linux reports it).
+ * for shorthands, -1 for MSIs, KVMX86_IRQ_FROM_IOAPIC for the IOAPIC).  Any
+ * context; takes map_lock and each target's lock.  Returns the number of LAPICs
+ * that took something new, or -1 when no LAPIC is addressed at all (as Linux
+ * reports it).
+ *
+ * The EOI of an edge vector the IOAPIC sent is broadcast back to it as well
+ * (vlapic_set_eoi_notify), so that acknowledgement listeners of edge pins hear
+ * it: the PIT's reinjection waits for the ack of each tick (Linux does the same
+ * for vectors of pins with ack notifiers).
  */
 int kvmx86_irq_deliver(struct kvmx86_irqchip *chip, const struct irq_msg *msg, int source)
 {
@@ -163,7 +169,7 @@ int kvmx86_irq_deliver(struct kvmx86_irqchip *chip, const struct irq_msg *msg, i
 	u32 i, nr;
 
 	read_lock_irqsave(&chip->map_lock, flags);
-	nr = vlapic_dest_set(chip->vl, chip->nr_lapics, msg, source, mask);
+	nr = vlapic_dest_set(chip->vl, chip->nr_lapics, msg, source < 0 ? -1 : source, mask);
 	if (!nr) {
 		read_unlock_irqrestore(&chip->map_lock, flags);
 		return -1;
@@ -175,6 +181,8 @@ int kvmx86_irq_deliver(struct kvmx86_irqchip *chip, const struct irq_msg *msg, i
 		if (!(mask[i / 64] & (1ULL << (i % 64))) || !l)
 			continue;
 		spin_lock(&l->lock);
+		if (source == KVMX86_IRQ_FROM_IOAPIC && !msg->level_trigger)
+			vlapic_set_eoi_notify(&l->vl, msg->vector, true);
 		kick = vlapic_deliver(&l->vl, msg);
 		spin_unlock(&l->lock);
 		if (kick) {

@@ -11,6 +11,12 @@
  * set a flag and queue the PIT's work item; the model runs in process context:
  * in the work item, in the vCPU thread (port accesses) or in ioctls.
  *
+ * A tick raised while every pin of GSI 0 was masked may never be acknowledged
+ * (an IOAPIC drops edges on masked pins), which would stop reinjection for
+ * good.  Linux forgets missed ticks when the line is unmasked; here each expiry
+ * looks at the masks and tells the model when they went from all masked to
+ * not, so ticks resume at most one period after the unmask.
+ *
  * Lock order: vm->lock (creation), then pit->lock (a mutex: every model call),
  * then whatever kvm_set_irq() takes (the irqchip's spinlocks).
  */
@@ -23,6 +29,7 @@
 #include <linux/kvm_irq.h>
 #include <linux/kvm_iobus.h>
 #include "x86.h"
+#include "irq.h"
 #include "irqchip/vpit.h"
 
 static_assert(sizeof(struct vpit_state) == sizeof(struct kvm_pit_state2));
@@ -38,6 +45,7 @@ struct kvmx86_pit {
 	struct work_struct work;	/* runs due expiries and acks */
 	atomic_t expired;		/* set by the hrtimer, taken by the work */
 	atomic_t acked;			/* set by the ack hook, taken by the work */
+	bool irq0_masked;		/* lock: every pin of GSI 0 masked at the last tick */
 
 	struct kvm_io_device pio;	/* 0x40-0x43 */
 	struct kvm_io_device speaker;	/* 0x61 (KVM_PIT_SPEAKER_DUMMY) */
@@ -98,13 +106,39 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/* Every pin GSI 0 is routed to is masked (false when it is routed nowhere). */
+static bool pit_irq0_masked(struct kvmx86_pit *pit)
+{
+	static const u32 chips[] = { KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_IOAPIC };
+	static const u32 pins[] = { 8, VIOAPIC_NUM_PINS };
+	bool routed = false;
+	u32 i, pin;
+
+	for (i = 0; i < ARRAY_SIZE(chips); i++) {
+		for (pin = 0; pin < pins[i]; pin++) {
+			if (kvm_irq_pin_gsi(pit->vm, chips[i], pin) != 0)
+				continue;
+			if (!kvmx86_irqchip_pin_masked(pit->vm, chips[i], pin))
+				return false;
+			routed = true;
+		}
+	}
+	return routed;
+}
+
 static void pit_work_fn(struct work_struct *w)
 {
 	struct kvmx86_pit *pit = container_of(w, struct kvmx86_pit, work);
+	bool masked;
 
 	mutex_lock(&pit->lock);
-	if (atomic_xchg(&pit->expired, 0))
+	if (atomic_xchg(&pit->expired, 0)) {
+		masked = pit_irq0_masked(pit);
+		if (pit->irq0_masked && !masked)
+			vpit_irq_mask_changed(&pit->model, false);
+		pit->irq0_masked = masked;
 		vpit_timer_expired(&pit->model);
+	}
 	if (atomic_xchg(&pit->acked, 0))
 		vpit_irq_acked(&pit->model);
 	mutex_unlock(&pit->lock);

@@ -6,7 +6,11 @@
  * guest programs counters through ports 0x40-0x43 and 0x61 without exits to
  * userspace and KVM_GET_PIT2 shows what it wrote; counter 0 in rate-generator
  * mode raises IRQ0 at the programmed rate through the in-kernel PIC, counted by
- * the guest's interrupt handler (skipped without KVM_CREATE_IRQCHIP).
+ * the guest's interrupt handler; with QEMU's routing (GSI 0 to PIC pin 0 and
+ * IOAPIC pin 2) and the PIC masked, ticks reach the guest through the IOAPIC
+ * and the LAPIC, none while the IOAPIC pin is masked, and they resume at the
+ * programmed rate once it is unmasked (the tick raised while masked is not
+ * waited for forever).  The last two need KVM_CREATE_IRQCHIP.
  *
  * Timing in the test VM is emulated and noisy: the rate check allows 40%.
  */
@@ -16,6 +20,7 @@
 
 #include "kvmt.h"
 #include "x86.h"
+#include "apic.h"
 
 #define PIT_HZ		1193182u
 #define TICK_HZ		100u
@@ -169,14 +174,6 @@ static void test_guest_ports(void)
 	kt_vm_free(vm);
 }
 
-static inline uint64_t guest_rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static uint64_t guest_tsc_khz;
 static volatile uint64_t irq0_ticks;
 
@@ -247,11 +244,99 @@ static void test_irq0_rate(void)
 	kt_vm_free(vm);
 }
 
+static volatile uint64_t ioapic_ticks;
+
+static void guest_ioapic_tick(struct guest_exc_frame *frame)
+{
+	(void)frame;
+	ioapic_ticks++;
+	xapic_write(APIC_EOI, 0);
+}
+
+static void guest_spin_tsc(uint64_t ms)
+{
+	uint64_t end = guest_rdtsc() + guest_tsc_khz * ms;
+
+	while (guest_rdtsc() < end)
+		__asm__ volatile("pause");
+}
+
+/* PIC masked; counter 0 through IOAPIC pin 2 at vector 0x30, masked for 300 ms first. */
+static void guest_ioapic_ticks(void)
+{
+	uint16_t count = PIT_HZ / TICK_HZ;
+	uint64_t masked_ticks;
+
+	guest_set_exc_handler(0x30, guest_ioapic_tick);
+	guest_outb(0x20, 0x11);
+	guest_outb(0x21, 0x20);
+	guest_outb(0x21, 0x04);
+	guest_outb(0x21, 0x01);
+	guest_outb(0x21, 0xff);		/* the PIC stays masked */
+	xapic_enable(0xff);
+	ioapic_write(IOAPIC_REDTBL(2) + 1, 0);	/* to APIC ID 0 */
+	ioapic_write(IOAPIC_REDTBL(2), IOAPIC_RTE_MASKED | 0x30);
+
+	guest_outb(0x43, 0x34);
+	guest_outb(0x40, count & 0xff);
+	guest_outb(0x40, count >> 8);
+	guest_sti();
+	guest_spin_tsc(300);
+	masked_ticks = ioapic_ticks;
+	ioapic_write(IOAPIC_REDTBL(2), 0x30);	/* edge, fixed, unmasked */
+	guest_spin_tsc(1000);
+	guest_cli();
+	GUEST_SYNC(masked_ticks, ioapic_ticks - masked_ticks);
+}
+
+static void test_irq0_ioapic_unmask(void)
+{
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[2];
+	} rt;
+	struct kt_ucall uc;
+	struct kt_vcpu *v;
+	struct kt_vm *vm;
+
+	kt_kvm_fd();
+	if (!pit_caps())
+		KT_SKIP("no in-kernel PIT (KVM_CAP_PIT2)");
+	vm = kt_vm_create();
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0))
+		KT_SKIP("no in-kernel irqchip (KVM_CREATE_IRQCHIP: %s)", strerror(errno));
+	/* QEMU's table for GSI 0: PIC master pin 0 and IOAPIC pin 2. */
+	memset(&rt, 0, sizeof(rt));
+	rt.r.nr = 2;
+	rt.e[0].gsi = 0;
+	rt.e[0].type = KVM_IRQ_ROUTING_IRQCHIP;
+	rt.e[0].u.irqchip.irqchip = KVM_IRQCHIP_PIC_MASTER;
+	rt.e[0].u.irqchip.pin = 0;
+	rt.e[1].gsi = 0;
+	rt.e[1].type = KVM_IRQ_ROUTING_IRQCHIP;
+	rt.e[1].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+	rt.e[1].u.irqchip.pin = 2;
+	KT_ASSERT_OK(ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	create_pit(vm);
+	v = kt_vcpu_add(vm, 0, guest_ioapic_ticks, 0, 0);
+	guest_tsc_khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+	KT_ASSERT(guest_tsc_khz > 0, "KVM_GET_TSC_KHZ %lu", guest_tsc_khz);
+	kt_sync_to_guest(vm, guest_tsc_khz);
+	KT_ASSERT(KT_RUN_UCALL(v, &uc) == UCALL_SYNC, "no SYNC");
+	kt_diag("IOAPIC pin 2: %lu ticks while masked, %lu in the second after the unmask",
+		uc.args[0], uc.args[1]);
+	KT_ASSERT(uc.args[0] == 0, "%lu ticks through a masked pin", uc.args[0]);
+	KT_ASSERT(uc.args[1] >= TICK_HZ * 6 / 10 && uc.args[1] <= TICK_HZ * 14 / 10,
+		  "%lu ticks after the unmask, want about %u", uc.args[1], TICK_HZ);
+	kt_vm_free(vm);
+}
+
 static const struct ktest_case cases[] = {
 	{ "errors", test_errors },
 	{ "state_roundtrip", test_state_roundtrip },
 	{ "guest_ports", test_guest_ports },
 	{ "irq0_rate", test_irq0_rate },
+	{ "irq0_ioapic_unmask", test_irq0_ioapic_unmask },
 };
 
 int main(void)
