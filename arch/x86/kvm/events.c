@@ -27,6 +27,7 @@
  */
 #include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
+#include <linux/kvm_memslot.h>
 #include <asm/debugreg.h>
 #include <asm/trapnr.h>
 #include "x86.h"
@@ -58,6 +59,7 @@ void kvmx86_events_reset(struct kvm_x86_vcpu *v)
 	ev->exc_pending = ev->exc_injected = false;
 	ev->exc_has_payload = false;
 	ev->irq_injected = false;
+	ev->irq_soft = false;
 	ev->nmi_pending = 0;
 	ev->nmi_injected = false;
 	ev->sipi_vector = 0;
@@ -220,7 +222,8 @@ static int ev_pick(struct kvm_x86_vcpu *v)
 	} else if (ev->nmi_injected) {
 		ev_inject(v, KVM_X86_EVENT_NMI, X86_TRAP_NMI, false, 0);
 	} else if (ev->irq_injected) {
-		ev_inject(v, KVM_X86_EVENT_INTR, ev->irq_vector, false, 0);
+		ev_inject(v, ev->irq_soft ? KVM_X86_EVENT_SOFT_INTR : KVM_X86_EVENT_INTR,
+			  ev->irq_vector, false, 0);
 	} else if (ev->exc_pending) {
 		ev_deliver_payload(v);
 		ev->exc_pending = false;
@@ -238,6 +241,7 @@ static int ev_pick(struct kvm_x86_vcpu *v)
 		if (vec >= 0) {
 			kvmx86_lapic_accept_irq(v, vec);
 			ev->irq_injected = true;
+			ev->irq_soft = false;
 			ev->irq_vector = vec;
 			ev_inject(v, KVM_X86_EVENT_INTR, vec, false, 0);
 		}
@@ -279,8 +283,10 @@ int kvmx86_events_before_entry(struct kvm_x86_vcpu *v)
 void kvmx86_events_after_exit(struct kvm_x86_vcpu *v)
 {
 	struct kvm_x86_events *ev = &v->ev;
+	bool was_soft = ev->irq_injected && ev->irq_soft;
 	struct kvm_x86_event e;
 
+	ev->irq_soft = false;
 	ev->exc_injected = false;
 	ev->nmi_injected = false;
 	ev->irq_injected = false;
@@ -310,6 +316,12 @@ void kvmx86_events_after_exit(struct kvm_x86_vcpu *v)
 		ev->irq_vector = e.vector;
 		break;
 	case KVM_X86_EVENT_SOFT_INTR:
+		/* Ours (RIP is already past the INTn): again.  The guest's: it re-executes. */
+		if (was_soft) {
+			ev->irq_injected = true;
+			ev->irq_soft = true;
+			ev->irq_vector = e.vector;
+		}
 		break;
 	}
 }
@@ -366,6 +378,42 @@ int kvmx86_exit_debug(struct kvm_x86_vcpu *v, u8 vector, u64 dr6)
 }
 EXPORT_SYMBOL_GPL(kvmx86_exit_debug);
 
+/*
+ * A software interrupt instruction was intercepted because the host debugger
+ * owns INT3 (some CPUs, QEMU's emulated SVM among them, report INT3 this way
+ * rather than as a #BP exception).  INT3 goes to the debugger; INT n is
+ * carried out for the guest: RIP moves past it and vector n is injected as a
+ * software interrupt (gate DPL checked by the CPU as for INT n).
+ */
+int kvmx86_exit_intn(struct kvm_x86_vcpu *v, u64 dr6)
+{
+	struct kvm_translation tr = { 0 };
+	struct kvm_segment cs;
+	u8 insn[2];
+	u64 data[2];
+
+	kvm_x86_ops->get_segment(v, &cs, KVM_SEG_CS);
+	tr.linear_address = cs.base + v->rip;
+	kvmx86_translate(v, &tr);
+	if (!tr.valid || kvm_read_guest(v->vcpu->vm, tr.physical_address, insn, sizeof(insn)))
+		goto fail;
+	if (insn[0] == 0xcc)
+		return kvmx86_exit_debug(v, BP_VECTOR, dr6);
+	if (insn[0] != 0xcd)
+		goto fail;
+	v->rip += 2;
+	v->ev.irq_injected = true;
+	v->ev.irq_soft = true;
+	v->ev.irq_vector = insn[1];
+	return KVM_EXIT_ACTION_RESUME;
+
+fail:
+	data[0] = tr.linear_address;
+	data[1] = tr.valid ? insn[0] : ~0ULL;
+	return kvmx86_exit_internal(v, KVM_INTERNAL_ERROR_EMULATION, data, 2);
+}
+EXPORT_SYMBOL_GPL(kvmx86_exit_intn);
+
 /* ---- ioctls ------------------------------------------------------------- */
 
 static long ev_interrupt(struct kvm_x86_vcpu *v, void __user *argp)
@@ -384,6 +432,7 @@ static long ev_interrupt(struct kvm_x86_vcpu *v, void __user *argp)
 		return -ENXIO;
 	/* A second one before the next entry replaces the first (as Linux 6.1 does). */
 	v->ev.irq_injected = true;
+	v->ev.irq_soft = false;
 	v->ev.irq_vector = irq.irq;
 	return 0;
 }
@@ -411,7 +460,7 @@ static void ev_get_events(struct kvm_x86_vcpu *v, struct kvm_vcpu_events *e)
 	e->exception.has_error_code = ev->exc_has_error;
 	e->exception.error_code = ev->exc_error;
 
-	e->interrupt.injected = ev->irq_injected;
+	e->interrupt.injected = ev->irq_injected && !ev->irq_soft;
 	e->interrupt.nr = ev->irq_vector;
 	e->interrupt.soft = 0;
 	e->interrupt.shadow = kvm_x86_ops->get_interrupt_shadow(v);
@@ -468,6 +517,7 @@ static int ev_set_events(struct kvm_x86_vcpu *v, struct kvm_vcpu_events *e)
 	ev->exc_payload = e->exception_payload;
 
 	ev->irq_injected = e->interrupt.injected;
+	ev->irq_soft = false;
 	ev->irq_vector = e->interrupt.nr;
 	if (e->flags & KVM_VCPUEVENT_VALID_SHADOW)
 		kvm_x86_ops->set_interrupt_shadow(v, e->interrupt.shadow);

@@ -67,7 +67,7 @@ enum kvm_x86_event_type {
 	KVM_X86_EVENT_EXCEPTION,	/* hardware exception, vector 0-31 */
 	KVM_X86_EVENT_INTR,		/* external interrupt */
 	KVM_X86_EVENT_NMI,
-	KVM_X86_EVENT_SOFT_INTR,	/* INTn being delivered (reported only, never injected) */
+	KVM_X86_EVENT_SOFT_INTR,	/* INTn (reported; injected only by kvmx86_exit_intn) */
 };
 
 struct kvm_x86_event {
@@ -96,6 +96,7 @@ struct kvm_x86_events {
 	u64 exc_payload;
 
 	bool irq_injected;		/* KVM_INTERRUPT or LAPIC vector, or being re-delivered */
+	bool irq_soft;			/* ... an INTn we carry out for the guest (kvmx86_exit_intn) */
 	u8 irq_vector;
 
 	atomic_t nmi_queued;		/* NMIs raised and not yet counted in nmi_pending */
@@ -274,6 +275,7 @@ void kvmx86_events_fill_run(struct kvm_x86_vcpu *v);
 int kvmx86_events_load_cr8(struct kvm_x86_vcpu *v);
 long kvmx86_events_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user *argp);
 int kvmx86_exit_debug(struct kvm_x86_vcpu *v, u8 vector, u64 dr6);
+int kvmx86_exit_intn(struct kvm_x86_vcpu *v, u64 dr6);
 
 /*
  * The in-kernel local APIC, seen from the run loop (irq_lapic.c).  All run in

@@ -89,6 +89,7 @@ int svm_exit_vintr(struct svm_vcpu *svm);
 int svm_exit_iret(struct svm_vcpu *svm);
 int svm_exit_db(struct svm_vcpu *svm);
 int svm_exit_bp(struct svm_vcpu *svm);
+int svm_exit_intn(struct svm_vcpu *svm);
 
 /* vmrun.S */
 void __kvm_svm_vmrun(u64 vmcb_pa, u64 *gprs, u64 host_save_pa);

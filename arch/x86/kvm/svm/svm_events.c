@@ -25,6 +25,10 @@ void svm_inject_event(struct kvm_x86_vcpu *v, const struct kvm_x86_event *ev)
 	case KVM_X86_EVENT_NMI:
 		type = SVM_EVTINJ_TYPE_NMI;
 		break;
+	case KVM_X86_EVENT_SOFT_INTR:
+		/* Returns to RIP, already past the INTn (see svm_events_before_vmrun). */
+		type = SVM_EVTINJ_TYPE_SOFT;
+		break;
 	default:
 		type = SVM_EVTINJ_TYPE_INTR;
 		break;
@@ -183,18 +187,22 @@ void svm_set_dr(struct kvm_x86_vcpu *v, int which, u64 val)
 
 /*
  * #DB is intercepted while someone single-steps (the host debugger or our NMI
- * window), #BP while the host debugger owns INT3.  Nothing else is.
+ * window), #BP and INTn while the host debugger owns INT3.  Nothing else is.
  */
 void svm_update_guest_debug(struct kvm_x86_vcpu *v)
 {
 	struct svm_vcpu *svm = to_svm(v);
+	struct vmcb_control *c = &svm->vmcb->control;
 	u32 x = 0;
 
 	if ((v->guest_debug & KVM_GUESTDBG_SINGLESTEP) || svm->nmi_step)
 		x |= 1U << DB_VECTOR;
-	if (v->guest_debug & KVM_GUESTDBG_USE_SW_BP)
+	c->intercept_misc1 &= ~SVM_INTERCEPT1_INTN;
+	if (v->guest_debug & KVM_GUESTDBG_USE_SW_BP) {
 		x |= 1U << BP_VECTOR;
-	svm->vmcb->control.intercept_exceptions = x;
+		c->intercept_misc1 |= SVM_INTERCEPT1_INTN;
+	}
+	c->intercept_exceptions = x;
 }
 
 /* Interrupts and GIF off, right before VMRUN: RFLAGS.TF and DR0-DR3 go in. */
@@ -204,6 +212,10 @@ void svm_events_before_vmrun(struct svm_vcpu *svm)
 	bool step = (v->guest_debug & KVM_GUESTDBG_SINGLESTEP) || svm->nmi_step;
 
 	svm_update_guest_debug(v);
+	/* An injected INTn returns to next_rip where NRIPS exists: RIP, past the insn. */
+	if ((svm->vmcb->control.event_inj & (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK)) ==
+	    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_SOFT))
+		svm->vmcb->control.next_rip = v->rip;
 	svm->forced_tf = step && !(v->rflags & X86_EFLAGS_TF);
 	if (step)
 		svm->vmcb->save.rflags |= X86_EFLAGS_TF;
@@ -282,4 +294,10 @@ int svm_exit_db(struct svm_vcpu *svm)
 int svm_exit_bp(struct svm_vcpu *svm)
 {
 	return kvmx86_exit_debug(svm->v, BP_VECTOR, svm->vmcb->save.dr6);
+}
+
+/* INT3 or INT n, intercepted only with KVM_GUESTDBG_USE_SW_BP; RIP is at it. */
+int svm_exit_intn(struct svm_vcpu *svm)
+{
+	return kvmx86_exit_intn(svm->v, svm->vmcb->save.dr6);
 }

@@ -150,6 +150,7 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_IRET]		= svm_exit_iret,
 	[SVM_EXIT_EXCP_DB]	= svm_exit_db,
 	[SVM_EXIT_EXCP_BP]	= svm_exit_bp,
+	[SVM_EXIT_SWINT]	= svm_exit_intn,
 };
 
 int svm_handle_exit(struct svm_vcpu *svm)

@@ -143,6 +143,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_INTERCEPT1_CPUID		(1U << 18)
 #define SVM_INTERCEPT1_RSM		(1U << 19)
 #define SVM_INTERCEPT1_IRET		(1U << 20)
+#define SVM_INTERCEPT1_INTN		(1U << 21)
 #define SVM_INTERCEPT1_INVD		(1U << 22)
 #define SVM_INTERCEPT1_HLT		(1U << 24)
 #define SVM_INTERCEPT1_INVLPGA		(1U << 26)
@@ -208,6 +209,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EXIT_RDPMC			0x06f
 #define SVM_EXIT_CPUID			0x072
 #define SVM_EXIT_IRET			0x074
+#define SVM_EXIT_SWINT			0x075
 #define SVM_EXIT_RSM			0x073
 #define SVM_EXIT_INVD			0x076
 #define SVM_EXIT_HLT			0x078
