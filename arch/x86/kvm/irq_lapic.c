@@ -40,7 +40,7 @@ static u64 lapic_read_tsc(void *opaque)
 {
 	struct kvmx86_lapic *l = opaque;
 
-	return rdtsc() + l->v->tsc_offset;
+	return kvmx86_read_guest_tsc(l->v, rdtsc());
 }
 
 static void lapic_timer_arm(void *opaque, u64 expire_ns)
@@ -643,7 +643,7 @@ int kvmx86_lapic_create(struct kvm_x86_vcpu *v)
 		.apic_id = v->vcpu->vcpu_id,
 		.maxphyaddr = boot_cpu_data.x86_phys_bits,
 		.bus_cycle_ns = 1,
-		.tsc_khz = tsc_khz,
+		.tsc_khz = kvmx86_guest_tsc_khz(v),
 		.min_period_ns = LAPIC_MIN_PERIOD_NS,
 	};
 	struct kvmx86_lapic *l;

@@ -42,6 +42,7 @@ struct kvmx86_vm_time {
 	u64 last_tsc_ns;		/* host boot time of that write */
 	u32 last_tsc_khz;		/* rate of the vCPU written then */
 	u64 cur_tsc_offset;		/* offset of the last write that did not match */
+	u64 last_tsc_offset;		/* offset of the last write, matched or not */
 	u32 default_tsc_khz;		/* rate new vCPUs start at (VM KVM_SET_TSC_KHZ) */
 
 	/* kvmclock; clock_lock (a leaf spinlock, interrupts off). */
@@ -81,6 +82,7 @@ int kvmx86_tsc_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data, bool host);
 int kvmx86_tsc_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host);
 long kvmx86_tsc_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, unsigned long arg);
 long kvmx86_tsc_vcpu_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, unsigned long arg);
+long kvmx86_tsc_vcpu_attr(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user *argp);
 int kvmx86_time_check_extension(long cap);
 
 /* kvmclock.c */

@@ -15,6 +15,7 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/tsc.h>
+#include <linux/uaccess.h>
 #include <linux/kvm_arch.h>
 #include "x86.h"
 
@@ -106,6 +107,20 @@ static u64 tsc_offset_for(struct kvm_x86_vcpu *v, u64 guest_tsc)
 	return guest_tsc - tsc_scale(v, rdtsc());
 }
 
+/* Remember a host write as the reference for later ones; tsc_lock held. */
+static void tsc_record_write(struct kvm_x86_vcpu *v, struct kvmx86_vm_time *vt, u64 offset,
+			     u64 data, u64 ns, bool matched)
+{
+	vt->last_tsc_write = data;
+	vt->last_tsc_ns = ns;
+	vt->last_tsc_khz = v->time.tsc_khz;
+	vt->last_tsc_offset = offset;
+	if (!matched)
+		vt->cur_tsc_offset = offset;
+	v->tsc_offset = offset;
+	kvm_vcpu_request(v->vcpu, KVMX86_REQ_CLOCK_UPDATE);
+}
+
 /*
  * A host-initiated write of the TSC.  A value within one second (of guest
  * cycles) of where the previously written vCPU's TSC is now counts as an
@@ -139,14 +154,8 @@ static void tsc_host_write(struct kvm_x86_vcpu *v, u64 data)
 			}
 		}
 	}
-	vt->last_tsc_write = data;
-	vt->last_tsc_ns = ns;
-	vt->last_tsc_khz = khz;
-	if (!matched)
-		vt->cur_tsc_offset = offset;
-	v->tsc_offset = offset;
+	tsc_record_write(v, vt, offset, data, ns, matched);
 	raw_spin_unlock_irqrestore(&vt->tsc_lock, flags);
-	kvm_vcpu_request(v->vcpu, KVMX86_REQ_CLOCK_UPDATE);
 }
 
 /* Moves the guest's TSC by delta cycles (guest writes of TSC or TSC_ADJUST). */
@@ -274,6 +283,56 @@ long kvmx86_tsc_vcpu_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, unsigned 
 }
 
 /*
+ * KVM_SET_DEVICE_ATTR of KVM_VCPU_TSC_OFFSET: the offset itself (a VMM
+ * restoring the TSC without the delay between reading and writing it).  The
+ * same offset at the same rate as the last write counts as synchronised.
+ */
+static void tsc_set_offset(struct kvm_x86_vcpu *v, u64 offset)
+{
+	struct kvmx86_vm_time *vt = &((struct kvm_x86_vm *)v->vcpu->vm->arch)->time;
+	unsigned long flags;
+	bool matched;
+	u64 data;
+
+	raw_spin_lock_irqsave(&vt->tsc_lock, flags);
+	matched = v->time.tsc_khz && vt->last_tsc_khz == v->time.tsc_khz &&
+		  vt->last_tsc_offset == offset;
+	data = tsc_scale(v, rdtsc()) + offset;
+	tsc_record_write(v, vt, offset, data, ktime_get_boottime_ns(), matched);
+	raw_spin_unlock_irqrestore(&vt->tsc_lock, flags);
+}
+
+/*
+ * KVM_HAS/GET/SET_DEVICE_ATTR on a vCPU: group KVM_VCPU_TSC_CTRL, attribute
+ * KVM_VCPU_TSC_OFFSET (a u64 at attr.addr).  Other groups and attributes are
+ * ENXIO, as Linux 6.1.  vcpu->mutex held.
+ */
+long kvmx86_tsc_vcpu_attr(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL || attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	uaddr = u64_to_user_ptr(attr.addr);
+	switch (ioctl) {
+	case KVM_HAS_DEVICE_ATTR:
+		return 0;
+	case KVM_GET_DEVICE_ATTR:
+		return put_user(v->tsc_offset, uaddr) ? -EFAULT : 0;
+	case KVM_SET_DEVICE_ATTR:
+		if (get_user(offset, uaddr))
+			return -EFAULT;
+		tsc_set_offset(v, offset);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
  * KVM_GET_TSC_KHZ / KVM_SET_TSC_KHZ on a VM: the rate of vCPUs created later.
  * A rate no vCPU could be given is refused here (Linux 6.1 takes it and fails
  * silently at vCPU creation).
@@ -306,6 +365,7 @@ int kvmx86_time_check_extension(long cap)
 	switch (cap) {
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_KVMCLOCK_CTRL:
+	case KVM_CAP_VCPU_ATTRIBUTES:	/* only KVM_VCPU_TSC_CTRL so far */
 		return 1;
 	case KVM_CAP_TSC_CONTROL:
 	case KVM_CAP_VM_TSC_CONTROL:

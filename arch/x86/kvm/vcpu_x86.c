@@ -576,6 +576,11 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 	case KVM_KVMCLOCK_CTRL:
 		r = kvmx86_clock_kvmclock_ctrl(v);
 		break;
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		r = kvmx86_tsc_vcpu_attr(v, ioctl, argp);
+		break;
 	default:
 		r = kvmx86_events_ioctl(v, ioctl, argp);
 		if (r == -ENOTTY)

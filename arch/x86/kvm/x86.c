@@ -100,6 +100,7 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_VM_TSC_CONTROL:
 	case KVM_CAP_ADJUST_CLOCK:
 	case KVM_CAP_KVMCLOCK_CTRL:
+	case KVM_CAP_VCPU_ATTRIBUTES:
 		return kvmx86_time_check_extension(cap);
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:

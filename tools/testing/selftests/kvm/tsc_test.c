@@ -5,7 +5,8 @@
  * and a host write of the value another vCPU was given synchronises the two;
  * guest writes of the TSC move TSC_ADJUST with it, guest writes of TSC_ADJUST
  * move the TSC, host writes of TSC_ADJUST do not; KVM_GET/SET_TSC_KHZ on vCPUs
- * and VMs, with Linux's tolerance and errors.
+ * and VMs, with Linux's tolerance and errors; the KVM_VCPU_TSC_OFFSET vCPU
+ * attribute reads and sets the offset (ENXIO for other groups/attributes).
  *
  * Timing in the test VM is emulated and noisy: rate checks allow 30%.
  */
@@ -300,6 +301,50 @@ static void test_guest_rate(void)
 	kt_vm_free(vm);
 }
 
+static void test_offset_attr(void)
+{
+	struct kt_vm *vm = kt_vm_create_bare();
+	struct kt_vcpu *v = kt_vcpu_add_bare(vm, 0);
+	uint64_t sec = vcpu_khz(v) * 1000ull, off, off2 = 0, t;
+	struct kvm_device_attr a = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+				     .addr = (uint64_t)(uintptr_t)&off };
+	int64_t diff;
+
+	KT_ASSERT(kt_check_cap(KVM_CAP_VCPU_ATTRIBUTES) == 1, "KVM_CAP_VCPU_ATTRIBUTES %d",
+		  kt_check_cap(KVM_CAP_VCPU_ATTRIBUTES));
+	KT_ASSERT_OK(ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &a));
+	KT_ASSERT_OK(ioctl(v->fd, KVM_GET_DEVICE_ATTR, &a));
+	/* Host TSC plus the offset is what the vCPU's TSC reads. */
+	t = kt_get_msr(v, MSR_IA32_TSC);
+	diff = (int64_t)(t - (__builtin_ia32_rdtsc() + off));
+	KT_ASSERT(diff < (int64_t)(sec / 10) && diff > -(int64_t)(sec / 10),
+		  "MSR_IA32_TSC 0x%lx, host TSC + offset 0x%lx off by %ld", t, off, diff);
+
+	off2 = off + 10 * sec;
+	a.addr = (uint64_t)(uintptr_t)&off2;
+	KT_ASSERT_OK(ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a));
+	t = kt_get_msr(v, MSR_IA32_TSC);
+	diff = (int64_t)(t - (__builtin_ia32_rdtsc() + off2));
+	KT_ASSERT(diff < (int64_t)(sec / 10) && diff > -(int64_t)(sec / 10),
+		  "after setting offset 0x%lx the TSC reads 0x%lx", off2, t);
+	a.addr = (uint64_t)(uintptr_t)&off;
+	KT_ASSERT_OK(ioctl(v->fd, KVM_GET_DEVICE_ATTR, &a));
+	KT_ASSERT(off == off2, "offset reads 0x%lx, set 0x%lx", off, off2);
+
+	a.addr = 8;	/* unmapped */
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_GET_DEVICE_ATTR, &a), EFAULT);
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a), EFAULT);
+	a.addr = (uint64_t)(uintptr_t)&off;
+	a.attr = 1;
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &a), ENXIO);
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_GET_DEVICE_ATTR, &a), ENXIO);
+	a.attr = KVM_VCPU_TSC_OFFSET;
+	a.group = 1;
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &a), ENXIO);
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a), ENXIO);
+	kt_vm_free(vm);
+}
+
 static const struct ktest_case cases[] = {
 	{ "caps", test_caps },
 	{ "khz_ioctls", test_khz_ioctls },
@@ -308,6 +353,7 @@ static const struct ktest_case cases[] = {
 	{ "tsc_adjust", test_tsc_adjust },
 	{ "sync_vcpus", test_sync_vcpus },
 	{ "guest_rate", test_guest_rate },
+	{ "offset_attr", test_offset_attr },
 };
 
 int main(void)
