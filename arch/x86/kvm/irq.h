@@ -82,6 +82,7 @@ struct kvmx86_lapic {
 	bool eoi_level;
 
 	bool from_pic;				/* vCPU thread: pending vector is the PIC's */
+	int user_eoi;				/* vCPU thread: KVM_EXIT_IOAPIC_EOI vector, or -1 */
 };
 
 /* The VM's irqchip, or NULL before KVM_CREATE_IRQCHIP / split enable. */

@@ -12,11 +12,12 @@
 #include <linux/kvm_arch.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/kvm_irq.h>
 #include "irq.h"
 
 #define IOAPIC_MMIO_LEN		0x100	/* IOREGSEL .. IOWIN and the unused rest */
-/* Most IOAPIC pins userspace may reserve with KVM_CAP_SPLIT_IRQCHIP (Linux's). */
-#define SPLIT_MAX_RESERVED_PINS	48
+/* Most IOAPIC pins userspace may reserve with KVM_CAP_SPLIT_IRQCHIP: as many as routes. */
+#define SPLIT_MAX_RESERVED_PINS	KVM_MAX_IRQ_ROUTES
 
 static const u16 pic_ports[3] = { VPIC_MASTER_CMD, VPIC_SLAVE_CMD, VPIC_ELCR_MASTER };
 

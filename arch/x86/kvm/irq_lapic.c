@@ -47,6 +47,9 @@ static void lapic_timer_arm(void *opaque, u64 expire_ns)
 {
 	struct kvmx86_lapic *l = opaque;
 
+	/* A deadline beyond ktime's range (a far TSC deadline) never comes. */
+	if (expire_ns > KTIME_MAX)
+		expire_ns = KTIME_MAX;
 	hrtimer_start(&l->timer, ns_to_ktime(expire_ns), HRTIMER_MODE_ABS_HARD);
 }
 
@@ -112,7 +115,7 @@ static void lapic_lock(struct kvmx86_lapic *l, bool map, unsigned long *flags)
 static void lapic_unlock(struct kvmx86_lapic *l, bool map, unsigned long flags)
 {
 	struct kvmx86_irqchip *chip = l->chip;
-	bool ipi = l->ipi_queued, eoi = l->eoi_queued;
+	bool ipi = l->ipi_queued, eoi = l->eoi_queued, level = l->eoi_level;
 	struct irq_msg msg = l->ipi;
 	u8 vector = l->eoi_vector;
 
@@ -128,6 +131,15 @@ static void lapic_unlock(struct kvmx86_lapic *l, bool map, unsigned long flags)
 		kvmx86_irq_deliver(chip, &msg, l->v->vcpu->index);
 	if (eoi && chip->mode == KVMX86_IRQCHIP_KERNEL)
 		kvmx86_irqchip_ioapic_eoi(chip, vector);
+	/*
+	 * Split irqchip: the IOAPIC is userspace's, told by KVM_EXIT_IOAPIC_EOI.
+	 * Linux exits for the vectors of level-triggered MSI routes below the
+	 * reserved pins; we exit for every vector accepted level-triggered (TMR),
+	 * which is what those routes deliver.  Register writes come from the
+	 * vCPU's own thread, which leaves KVM_RUN at its next loop iteration.
+	 */
+	if (eoi && level && chip->mode == KVMX86_IRQCHIP_SPLIT)
+		l->user_eoi = vector;
 }
 
 /* Keep the model's view of the guest CPUID (x2APIC, TSC deadline) current. */
@@ -500,6 +512,12 @@ int kvmx86_lapic_before_entry(struct kvm_x86_vcpu *v)
 
 	if (!l)
 		return KVM_EXIT_ACTION_RESUME;
+	if (l->user_eoi >= 0) {
+		v->vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+		v->vcpu->run->eoi.vector = l->user_eoi;
+		l->user_eoi = -1;
+		return KVM_EXIT_ACTION_USER;
+	}
 	/*
 	 * An AP that never got INIT: like Linux, KVM_RUN waits once for an event,
 	 * takes it, and returns EAGAIN for userspace to call again.
@@ -659,6 +677,7 @@ int kvmx86_lapic_create(struct kvm_x86_vcpu *v)
 	if (!l)
 		return -ENOMEM;
 	spin_lock_init(&l->lock);
+	l->user_eoi = -1;
 	l->v = v;
 	l->chip = chip;
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);

@@ -443,12 +443,104 @@ static void test_init_sipi(void)
 	kt_vm_free(vm);
 }
 
+/* ---- KVM_CAP_SPLIT_IRQCHIP: LAPIC in the kernel, PIC and IOAPIC in userspace ---- */
+
+#define SPLIT_VECTOR	0x70
+#define SPLIT_GSI	5
+
+volatile uint64_t split_count;
+
+static void on_split(struct guest_exc_frame *f)
+{
+	(void)f;
+	split_count++;
+}
+
+static void guest_split(uint64_t a0, uint64_t a1)
+{
+	(void)a0;
+	(void)a1;
+	guest_set_exc_handler(SPLIT_VECTOR, on_split);
+	x2apic_enable(0xff);
+	guest_outb(0x21, 0xa5);
+	GUEST_ASSERT_EQ(ioapic_read(IOAPIC_REG_VERSION), 0x1234);
+	GUEST_SYNC(1);
+	while (!split_count)
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+	x2apic_write(APIC_EOI, 0);
+	GUEST_SYNC(2, split_count);
+}
+
+static void test_split(void)
+{
+	struct kt_vm *vm;
+	struct kt_vcpu *v;
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct {
+		struct kvm_irq_routing head;
+		struct kvm_irq_routing_entry e[1];
+	} rt;
+	struct kvm_irq_level line = { .irq = SPLIT_GSI, .level = 1 };
+	struct kvm_run *run;
+
+	if (kt_check_cap(KVM_CAP_SPLIT_IRQCHIP) <= 0)
+		KT_SKIP("no KVM_CAP_SPLIT_IRQCHIP");
+	vm = kt_vm_create();
+	cap.args[0] = 4097;
+	KT_ASSERT_ERRNO(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+	cap.args[0] = 24;
+	KT_ASSERT_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	KT_ASSERT_ERRNO(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EEXIST);
+	KT_ASSERT_ERRNO(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), EEXIST);
+	KT_ASSERT_ERRNO(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip), ENXIO);
+	v = kt_vcpu_add(vm, 0, guest_split, 0, 0);
+	run = v->run;
+
+	/* The PIC and IOAPIC are userspace's: their accesses exit. */
+	kt_vcpu_run_ok(v);
+	KT_ASSERT_IO(v, KVM_EXIT_IO_OUT, 0x21, 1);
+	KT_ASSERT(*(uint8_t *)kt_io_data(v) == 0xa5, "OUT 0x21 data 0x%x", *(uint8_t *)kt_io_data(v));
+	kt_vcpu_run_ok(v);
+	KT_ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	KT_ASSERT(run->mmio.is_write && run->mmio.phys_addr == IOAPIC_DEFAULT_GPA,
+		  "MMIO %s 0x%llx", run->mmio.is_write ? "write" : "read", run->mmio.phys_addr);
+	kt_vcpu_run_ok(v);
+	KT_ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	KT_ASSERT(!run->mmio.is_write && run->mmio.phys_addr == IOAPIC_DEFAULT_GPA + 0x10,
+		  "MMIO %s 0x%llx", run->mmio.is_write ? "write" : "read", run->mmio.phys_addr);
+	memcpy(run->mmio.data, &(uint32_t){ 0x1234 }, 4);
+	KT_RUN_SYNC(v, 1);
+
+	/* A level-triggered MSI route below the reserved pins: its EOI exits. */
+	memset(&rt, 0, sizeof(rt));
+	rt.head.nr = 1;
+	rt.e[0].gsi = SPLIT_GSI;
+	rt.e[0].type = KVM_IRQ_ROUTING_MSI;
+	rt.e[0].u.msi.address_lo = APIC_DEFAULT_GPA;
+	rt.e[0].u.msi.data = SPLIT_VECTOR | (1u << 15) | (1u << 14);
+	KT_ASSERT_OK(ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	KT_ASSERT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &line));
+	kt_vcpu_run_ok(v);
+	KT_ASSERT_EXIT(v, KVM_EXIT_IOAPIC_EOI);
+	KT_ASSERT(run->eoi.vector == SPLIT_VECTOR, "EOI exit for vector 0x%x", run->eoi.vector);
+	KT_ASSERT(KT_RUN_UCALL(v, &(struct kt_ucall){ 0 }) == UCALL_SYNC, "no SYNC 2");
+
+	/* Too late once a vCPU exists. */
+	kt_vm_free(vm);
+	vm = kt_vm_create_bare();
+	kt_vcpu_add_bare(vm, 0);
+	KT_ASSERT_ERRNO(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EEXIST);
+	kt_vm_free(vm);
+}
+
 static const struct ktest_case cases[] = {
 	{ "create_rules", test_create_rules },
 	{ "irqchip_roundtrip", test_irqchip_roundtrip },
 	{ "lapic_state", test_lapic_state },
 	{ "kernel_devices", test_kernel_devices },
 	{ "init_sipi_sipi", test_init_sipi },
+	{ "split_irqchip", test_split },
 };
 
 int main(void)
