@@ -179,11 +179,17 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (++n > 5 * 64 + 8)
 			__builtin_trap();
 		if (!v.ctxt.exit.write) {
-			u8 buf[8] = { 0 };
+			u8 buf[EMU_INS_BATCH] = { 0 };
 			unsigned int l = v.ctxt.exit.len;
 
 			if (l < 1 || l > 8)
 				__builtin_trap();
+			/* a batched "rep ins" wants count elements */
+			if (v.ctxt.exit.pio && v.ctxt.exit.count > 1) {
+				if (l * v.ctxt.exit.count > EMU_INS_BATCH)
+					__builtin_trap();
+				l *= v.ctxt.exit.count;
+			}
 			if (rd_left >= l) {
 				memcpy(buf, rd_data, l);
 				rd_data += l;

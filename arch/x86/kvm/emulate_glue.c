@@ -415,7 +415,7 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 			run->io.direction = ex->write ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
 			run->io.size = ex->len;
 			run->io.port = ex->addr;
-			run->io.count = 1;
+			run->io.count = ex->count ? ex->count : 1;
 			run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 		} else {
 			kvm_vcpu_stat_inc(v->vcpu, mmio_exits);
@@ -468,7 +468,8 @@ int kvmx86_emu_complete(struct kvm_x86_vcpu *v)
 
 	if (!ctxt->exit.write) {
 		if (ctxt->exit.pio)
-			emu_complete_read(ctxt, page_address(v->vcpu->pio_page), ctxt->exit.len);
+			emu_complete_read(ctxt, page_address(v->vcpu->pio_page),
+					  ctxt->exit.len * (ctxt->exit.count ? ctxt->exit.count : 1));
 		else
 			emu_complete_read(ctxt, run->mmio.data, ctxt->exit.len);
 	}

@@ -363,6 +363,69 @@ static void ports(void)
 	UT_CHECK(st == EMU_DONE && v.nlog == 3 && rd(0x1000, 6) == 0x707070707070ull &&
 		 v.gpr[EMU_RDI] == 0x1006, "rep insw");
 
+	/* A port in userspace: "rep ins" asks for a batch in one exit, as Linux does. */
+	setup(&v, 64);
+	v.pio_user = true;
+	v.gpr[EMU_RDX] = 0x70;
+	v.gpr[EMU_RDI] = 0x1000;
+	v.gpr[EMU_RCX] = 5;
+	st = run(&v, "f3 66 6d", &n);					/* rep insw */
+	UT_CHECK(st == EMU_DONE && n == 1 && v.log[0].count == 5 && v.log[0].len == 2 &&
+		 rd(0x1000, 8) == 0x7373727271717070ull && rd(0x1008, 2) == 0x7474 &&
+		 v.gpr[EMU_RCX] == 0 && v.gpr[EMU_RDI] == 0x100a && v.rip == 0x103,
+		 "rep insw from userspace: one exit of 5 elements (%u exits, count %u)", n,
+		 v.log[0].count);
+
+	/* DF=1: at most as many elements as bytes below RDI in its page (Linux's rule). */
+	setup(&v, 64);
+	v.pio_user = true;
+	v.rflags |= 0x400;
+	v.gpr[EMU_RDX] = 0x70;
+	v.gpr[EMU_RDI] = 0x1004;
+	v.gpr[EMU_RCX] = 8;
+	st = run(&v, "f3 6c", &n);					/* std; rep insb */
+	UT_CHECK(st == EMU_DONE && n == 3 && v.log[0].count == 4 && v.log[1].count == 1 &&
+		 v.log[2].count == 3 && ram[0x1004] == 0x70 && ram[0x1001] == 0x73 &&
+		 ram[0x1000] == 0x70 && ram[0xfff] == 0x70 && ram[0xffd] == 0x72 &&
+		 v.gpr[EMU_RCX] == 0 && v.gpr[EMU_RDI] == 0xffc,
+		 "rep insb DF=1: batches of 4, 1, 3 (%u exits)", n);
+
+	/* The REP budget bounds the batch: nothing read ahead is ever dropped. */
+	setup(&v, 64);
+	v.pio_user = true;
+	v.ctxt.rep_budget = 2;
+	v.gpr[EMU_RDX] = 0x70;
+	v.gpr[EMU_RDI] = 0x1000;
+	v.gpr[EMU_RCX] = 5;
+	st = run(&v, "f3 6c", &n);
+	UT_CHECK(st == EMU_DONE && n == 1 && v.log[0].count == 2 && v.gpr[EMU_RCX] == 3 &&
+		 ram[0x1001] == 0x71 && !ram[0x1002] && v.rip == 0x100,
+		 "rep insb: budget 2, batch of 2, restarted (rcx %llu)",
+		 (unsigned long long)v.gpr[EMU_RCX]);
+
+	/* Into device memory: one port exit, then one write exit per element. */
+	setup(&v, 64);
+	v.pio_user = true;
+	v.mmio_user = true;
+	v.gpr[EMU_RDX] = 0x70;
+	v.gpr[EMU_RDI] = MMIO + 0x10;
+	v.gpr[EMU_RCX] = 2;
+	st = run(&v, "f3 6c", &n);
+	UT_CHECK(st == EMU_DONE && n == 3 && v.log[0].pio && v.log[0].count == 2 &&
+		 v.log[1].write && v.log[1].addr == MMIO + 0x10 && v.log[1].data == 0x70 &&
+		 v.log[2].addr == MMIO + 0x11 && v.log[2].data == 0x71,
+		 "rep insb into MMIO: batch, then 2 writes (%u exits)", n);
+
+	/* Without REP: one element. */
+	setup(&v, 64);
+	v.pio_user = true;
+	v.gpr[EMU_RDX] = 0x70;
+	v.gpr[EMU_RDI] = 0x1000;
+	v.gpr[EMU_RCX] = 5;
+	st = run(&v, "6c", &n);
+	UT_CHECK(st == EMU_DONE && n == 1 && v.log[0].count == 1 && v.gpr[EMU_RCX] == 5,
+		 "insb without REP: count 1");
+
 	setup(&v, 64);
 	v.gpr[EMU_RDX] = 0x80;
 	v.gpr[EMU_RSI] = 0x1000;

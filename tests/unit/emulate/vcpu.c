@@ -116,6 +116,7 @@ static void log_access(struct tv_vcpu *v, bool pio, bool write, u64 addr, const 
 	a->write = write;
 	a->addr = addr;
 	a->len = len;
+	a->count = 1;
 	a->data = 0;
 	memcpy(&a->data, d, len);
 }
@@ -298,7 +299,7 @@ enum emu_status tv_run(struct tv_vcpu *v, const u8 *bytes, unsigned int len,
 {
 	enum emu_status st = emu_run(&v->ctxt, bytes, len);
 	unsigned int n = 0;
-	u8 data[8];
+	u8 data[EMU_INS_BATCH];
 
 	while (st == EMU_EXIT_USER && n < 1000) {
 		struct emu_exit *e = &v->ctxt.exit;
@@ -312,12 +313,20 @@ enum emu_status tv_run(struct tv_vcpu *v, const u8 *bytes, unsigned int len,
 				log_access(v, false, true, e->addr, e->data, e->len);
 			}
 		} else {
-			if (e->pio)
-				memset(data, (u8)e->addr, e->len);
-			else
+			unsigned int k, count = e->pio && e->count ? e->count : 1;
+
+			if (e->pio) {
+				/* element k of a batch: port number + k in every byte */
+				for (k = 0; k < count; k++)
+					memset(data + k * e->len, (u8)(e->addr + k), e->len);
+			} else {
 				dev_read(v, e->addr, data, e->len);
+			}
+			k = v->nlog;
 			log_access(v, e->pio, false, e->addr, data, e->len);
-			emu_complete_read(&v->ctxt, data, e->len);
+			if (v->nlog > k)
+				v->log[k].count = count;
+			emu_complete_read(&v->ctxt, data, e->len * count);
 		}
 		st = emu_resume(&v->ctxt);
 	}

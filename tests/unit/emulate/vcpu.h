@@ -13,6 +13,7 @@
 struct tv_access {
 	bool pio, write;
 	u8 len;
+	u16 count;		/* port reads: elements of a batched exit */
 	u64 addr;
 	u64 data;
 };

@@ -156,6 +156,8 @@ int emu_commit(struct emu_ctxt *ctxt);
 int emu_fetch_bytes(struct emu_ctxt *ctxt, u64 offset, u8 *buf, unsigned int len);
 u64 emu_next_rip(struct emu_ctxt *ctxt);
 int emu_load_sreg(struct emu_ctxt *ctxt, unsigned int seg, u16 sel);
+int emu_ins_element(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int size,
+		    unsigned int batch);
 
 /* Handlers (exec_alu.c, exec_data.c, exec_string.c) */
 int emu_h_alu(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);

@@ -235,6 +235,7 @@ static int device_read(struct emu_ctxt *ctxt, u8 kind, u64 addr, u8 *buf, unsign
 	ctxt->exit.write = false;
 	ctxt->exit.addr = addr;
 	ctxt->exit.len = len;
+	ctxt->exit.count = 1;
 	ctxt->read_pending = true;
 	return X_EXIT;
 }
@@ -430,6 +431,30 @@ int emu_io_allowed(struct emu_ctxt *ctxt, u16 port, unsigned int size)
 int emu_port_in(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int size)
 {
 	return device_read(ctxt, PIECE_PIO, port, buf, size);
+}
+
+/*
+ * One element for INS.  Elements left from a batched exit come first.  Otherwise the
+ * port is read as usual; when that needs userspace and batch > 1, the exit asks for
+ * batch elements at once (KVM_EXIT_IO with count > 1) and emu_complete_read() fills
+ * the read-ahead buffer.
+ */
+int emu_ins_element(struct emu_ctxt *ctxt, u16 port, void *buf, unsigned int size,
+		    unsigned int batch)
+{
+	int r;
+
+	if (ctxt->ins_pos < ctxt->ins_len) {
+		if (ctxt->ins_port != port || ctxt->ins_size != size)
+			return X_UNH;
+		memcpy(buf, ctxt->ins_buf + ctxt->ins_pos, size);
+		ctxt->ins_pos += size;
+		return X_OK;
+	}
+	r = device_read(ctxt, PIECE_PIO, port, buf, size);
+	if (r == X_EXIT && batch > 1)
+		ctxt->exit.count = batch;
+	return r;
 }
 
 int emu_port_out(struct emu_ctxt *ctxt, u16 port, const void *buf, unsigned int size)
@@ -979,6 +1004,7 @@ static enum emu_status finish(struct emu_ctxt *ctxt, int r)
 		ctxt->in_flight = false;
 		ctxt->rcache_len = 0;
 		ctxt->wqueue_len = 0;
+		ctxt->ins_len = 0;
 		if (ctxt->ops->inject_exception)
 			ctxt->ops->inject_exception(ctxt, &ctxt->fault);
 		return EMU_FAULT;
@@ -986,6 +1012,7 @@ static enum emu_status finish(struct emu_ctxt *ctxt, int r)
 		ctxt->in_flight = false;
 		ctxt->rcache_len = 0;
 		ctxt->wqueue_len = 0;
+		ctxt->ins_len = 0;
 		return EMU_UNHANDLED;
 	}
 }
@@ -1026,6 +1053,8 @@ enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len
 	ctxt->rcache_len = 0;
 	ctxt->read_pending = false;
 	ctxt->write_pending = false;
+	ctxt->ins_len = 0;
+	ctxt->ins_pos = 0;
 	return finish(ctxt, run_retrying(ctxt, bytes, len));
 }
 
@@ -1039,6 +1068,18 @@ void emu_complete_read(struct emu_ctxt *ctxt, const void *data, unsigned int len
 {
 	struct emu_piece *p;
 
+	if (ctxt->read_pending && ctxt->exit.pio && ctxt->exit.count > 1) {
+		/* A batched "rep ins": the elements go to the read-ahead buffer. */
+		if (len != (unsigned int)ctxt->exit.len * ctxt->exit.count || len > EMU_INS_BATCH)
+			return;
+		memcpy(ctxt->ins_buf, data, len);
+		ctxt->ins_len = len;
+		ctxt->ins_pos = 0;
+		ctxt->ins_port = (u16)ctxt->exit.addr;
+		ctxt->ins_size = ctxt->exit.len;
+		ctxt->read_pending = false;
+		return;
+	}
 	if (!ctxt->read_pending || len != ctxt->exit.len || ctxt->rcache_len >= EMU_MAX_PIECES)
 		return;
 	p = &ctxt->rcache[ctxt->rcache_len++];
@@ -1079,4 +1120,6 @@ void emu_reset(struct emu_ctxt *ctxt)
 	ctxt->rcache_pos = 0;
 	ctxt->wqueue_len = 0;
 	ctxt->wqueue_pos = 0;
+	ctxt->ins_len = 0;
+	ctxt->ins_pos = 0;
 }

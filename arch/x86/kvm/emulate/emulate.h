@@ -113,10 +113,14 @@ struct emu_fault {
 struct emu_exit {
 	bool pio;		/* port I/O (KVM_EXIT_IO) rather than MMIO (KVM_EXIT_MMIO) */
 	bool write;
-	u8 len;			/* 1..8 */
+	u8 len;			/* 1..8; for port I/O the size of one element */
+	u16 count;		/* port reads: elements wanted (> 1 for a batched "rep ins") */
 	u64 addr;		/* guest physical address, or port number */
 	u8 data[8];		/* write: the data; read: filled by emu_complete_read() */
 };
+
+/* Most bytes one batched "rep ins" exit asks for (as Linux's read-ahead). */
+#define EMU_INS_BATCH	1024
 
 struct emu_ctxt;
 
@@ -273,6 +277,15 @@ struct emu_ctxt {
 	u8 rcache_pos;
 	bool read_pending;	/* exit.addr/len wait for emu_complete_read() */
 
+	/*
+	 * "rep ins" read-ahead: the elements of one batched port exit, consumed one
+	 * per iteration without further exits.
+	 */
+	u8 ins_buf[EMU_INS_BATCH];
+	u16 ins_len, ins_pos;	/* bytes */
+	u16 ins_port;
+	u8 ins_size;
+
 	/* Writes of the current instruction, flushed at commit. */
 	struct emu_piece wqueue[EMU_MAX_PIECES];
 	u8 wqueue_len;
@@ -297,7 +310,7 @@ int emu_decode(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len);
  */
 enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len);
 
-/* Hand the data of a read exit back (len must equal ctxt->exit.len). */
+/* Hand the data of a read exit back (len must equal exit.len times exit.count). */
 void emu_complete_read(struct emu_ctxt *ctxt, const void *data, unsigned int len);
 
 /* Continue after EMU_EXIT_USER. */

@@ -9,6 +9,37 @@
  */
 #include "emu_internal.h"
 
+/*
+ * Elements a "rep ins" asks userspace for in one exit, as Linux's read-ahead does: the
+ * count left, at most EMU_INS_BATCH bytes, and at most as many elements as there are
+ * bytes left in the page in the direction of travel (Linux compares elements with
+ * bytes there; copied so that the exits are the same).  Also no more than the REP
+ * budget left, so that the budget still bounds the exits of one emu_run().  At least
+ * one.
+ */
+static unsigned int ins_batch(struct emu_ctxt *ctxt, unsigned int size, u64 di)
+{
+	u64 count, room, n;
+
+	if (!ctxt->insn.rep)
+		return 1;
+	count = ctxt->gpr[EMU_RCX] & emu_addr_mask(ctxt->insn.addr_size);
+	room = (ctxt->rflags & EMU_FL_DF) ? (di & 4095) : 4096 - (di & 4095);
+	n = EMU_INS_BATCH / size;
+	if (n > room)
+		n = room;
+	if (n > count)
+		n = count;
+	if (n > ctxt->rep_left)
+		n = ctxt->rep_left;
+	return n ? (unsigned int)n : 1;
+}
+
+static bool ins_left(const struct emu_ctxt *ctxt)
+{
+	return ctxt->ins_pos < ctxt->ins_len;
+}
+
 /* One iteration.  si/di are the current offsets (already masked to the address size). */
 static int string_step(struct emu_ctxt *ctxt, unsigned int op, unsigned int size, u64 si,
 		       u64 di)
@@ -53,7 +84,7 @@ static int string_step(struct emu_ctxt *ctxt, unsigned int op, unsigned int size
 		ctxt->wqueue_len = q;	/* drop the probe */
 		if (r)
 			return r;
-		r = emu_port_in(ctxt, port, &a, size);
+		r = emu_ins_element(ctxt, port, &a, size, ins_batch(ctxt, size, di));
 		if (!r)
 			r = emu_mem_write(ctxt, EMU_ES, di, &a, size, false);
 		return r;
@@ -123,12 +154,15 @@ int emu_string(struct emu_ctxt *ctxt, const struct emu_opdesc *d, unsigned int s
 			ctxt->rep_left--;
 		r = emu_commit(ctxt);
 		if (r) {
-			/* Carry on after the exit only while the budget lasts. */
-			ctxt->restart = !done && ctxt->rep_left;
+			/* Carry on after the exit while the budget or read-ahead data lasts. */
+			ctxt->restart = !done && (ctxt->rep_left || ins_left(ctxt));
 			return r;
 		}
-		/* Out of budget: RIP still points at the instruction; the guest re-runs it. */
-		if (done || !ctxt->rep_left)
+		/*
+		 * Out of budget: RIP still points at the instruction; the guest re-runs it.
+		 * Never with port data read ahead: that would be lost.
+		 */
+		if (done || (!ctxt->rep_left && !ins_left(ctxt)))
 			return X_OK;
 	}
 }

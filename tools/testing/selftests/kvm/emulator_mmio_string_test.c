@@ -142,6 +142,24 @@ MP_PAYLOAD(ins_outs,
 	"rep outsw\n"
 	"mov %esi, %eax\n" G_OUT_EAX);
 
+/* "rep insw" into RAM, both directions: one exit for the whole batch. */
+MP_PAYLOAD(ins_ram,
+	"mov $0x9000, %edi\n"
+	"mov $3, %ecx\n"
+	"mov $0x62, %dx\n"
+	"rep insw\n"
+	"mov 0x9000, %eax\n" G_OUT_EAX
+	"mov 0x9004, %eax\n" G_OUT_EAX
+	"mov %edi, %eax\n" G_OUT_EAX
+	"std\n"
+	"mov $0x9014, %edi\n"
+	"mov $3, %ecx\n"
+	"rep insw\n"
+	"cld\n"
+	"mov 0x9010, %eax\n" G_OUT_EAX
+	"movzwl 0x9014, %eax\n" G_OUT_EAX
+	"mov %edi, %eax\n" G_OUT_EAX);
+
 /* ---- SSE and AVX ----------------------------------------------------------- */
 
 MP_PAYLOAD(sse_movdqu,
@@ -310,17 +328,20 @@ static const struct mmio_payload string_table[] = {
 		RD(0xc170, 1, 'a'), RD(0xc171, 1, 0x7a), FL(0, 1, 0, 1, 0, 0), V(3), V(0xc172),
 		RD(0xc174, 2, 0x1234), RD(0xc176, 2, 0x1235), FL(1, 1, 1, 0, 1, 0), V(2) } },
 	{ "ins_outs", MP_CODE(ins_outs), MP_ALL, 0, {
-		/* Linux reads a batch of ports at once and stores it with one access */
-		ONLY(MP_LINUX, IN(0x60, 1, 2, 0xa55a)),
+		/*
+		 * Both read a batch of ports in one exit; Linux stores it with one
+		 * access, ours element by element.
+		 */
+		IN(0x60, 1, 2, 0xa55a),
 		ONLY(MP_LINUX, WR(0xc180, 2, 0xa55a)),
-		ONLY(MP_OURS, IN(0x60, 1, 1, 0x5a)),
-		ONLY(MP_OURS, WR(0xc180, 1, 0x5a)),
-		ONLY(MP_OURS, IN(0x60, 1, 1, 0xa5)),
-		ONLY(MP_OURS, WR(0xc181, 1, 0xa5)),
+		ONLY_N(MP_OURS, 2, WR(0xc180, 1, 0x5a), WR(0xc181, 1, 0xa5)),
 		V(0xc182),
 		IN(0x60, 2, 1, 0xbeef), WR(0xc184, 2, 0xbeef),
 		RD(0xc190, 2, 0x1111), OUTP(0x61, 2, 0x1111),
 		RD(0xc192, 2, 0x2222), OUTP(0x61, 2, 0x2222), V(0xc194) } },
+	{ "rep_insw_ram_both_directions", MP_CODE(ins_ram), MP_ALL, 0, {
+		IN(0x62, 2, 3, 0x333322221111ull), V(0x22221111), V(0x3333), V(0x9006),
+		IN(0x62, 2, 3, 0x666655554444ull), V(0x55556666), V(0x4444), V(0x900e) } },
 };
 
 #define XA 0xa7a6a5a4a3a2a1a0ull
