@@ -116,7 +116,9 @@ static void zone_unregister(struct kvm_vm *vm, const struct kvm_coalesced_mmio_z
 
 	mutex_lock(&io->coalesced_lock);
 	list_for_each_entry_safe(z, n, &io->zones, link) {
-		if (!!z->zone.pio != !!zone->pio || !zone_contains(&z->zone, zone->addr, zone->size))
+		if (z->zone.pio != zone->pio)
+			continue;
+		if (!zone_contains(&z->zone, zone->addr, zone->size))
 			continue;
 		list_del(&z->link);
 		kvm_io_bus_unregister(vm, zone_bus(&z->zone), &z->dev);
