@@ -15,6 +15,8 @@
 # loads ours, runs it again, and so on alternately (A B A B with two rounds).
 # Each figure is the median of the round medians.  Groups (kvm_bench's own
 # names) restrict the run.  Records and tables land in build/bench/.
+# BENCH_OURS_PARAMS / BENCH_DEBIAN_PARAMS="kvm:NAME=VALUE kvm-amd:NAME=VALUE"
+# load that side's modules with those parameters (what-if runs).
 
 set -u
 set -o pipefail
@@ -107,6 +109,21 @@ for m in kvm kvm-amd; do
 	ird_add_stripped "$ROOT" "$MOD_DIR/$m.ko" "/lib/modules/bench/$m.ko" || die "our modules"
 	echo "/lib/modules/bench/$m.ko" >> "$ROOT/etc/bench/ours.mods"
 done
+# What-if runs: module parameters, "MODULE:PARAM=VALUE ..." for each side.
+add_params()
+{
+	local file=$1 spec mod
+
+	shift
+	for spec in "$@"; do
+		mod=${spec%%:*}
+		sed -i "/\/$mod\.ko/s/\$/ ${spec#*:}/" "$file"
+	done
+}
+# shellcheck disable=SC2086
+add_params "$ROOT/etc/bench/ours.mods" ${BENCH_OURS_PARAMS:-}
+# shellcheck disable=SC2086
+add_params "$ROOT/etc/bench/debian.mods" ${BENCH_DEBIAN_PARAMS:-}
 ird_pack "$ROOT" "$OUT/initramfs.cpio" || die "initramfs"
 
 # --- Boot ------------------------------------------------------------------------
