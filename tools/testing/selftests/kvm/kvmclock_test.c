@@ -178,8 +178,12 @@ static void check_guest_clock(uint32_t msr)
 	struct kt_ucall uc;
 
 	get_clock(vm, &before);
-	h1 = host_ns(CLOCK_MONOTONIC);
 	run_clock_sync(v, &uc);
+	/*
+	 * Host time right after the exit that carried the guest's reading: the
+	 * two differences then only disagree by how long each exit took.
+	 */
+	h1 = host_ns(CLOCK_MONOTONIC);
 	get_clock(vm, &after);
 	t1 = uc.args[0];
 	kt_diag("GET_CLOCK %llu (flags 0x%x), guest %lu, GET_CLOCK %llu; record flags 0x%lx",
