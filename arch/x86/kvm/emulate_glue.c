@@ -401,6 +401,8 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 
 	switch (st) {
 	case EMU_DONE:
+		kvmx86_insn_done(v);
+		fallthrough;
 	case EMU_FAULT:
 		v->emu_pending = false;
 		return KVM_EXIT_ACTION_RESUME;

@@ -60,6 +60,7 @@ void kvmx86_events_reset(struct kvm_x86_vcpu *v)
 	ev->exc_has_payload = false;
 	ev->irq_injected = false;
 	ev->irq_soft = false;
+	ev->step_trap = false;
 	ev->nmi_pending = 0;
 	ev->nmi_injected = false;
 	ev->sipi_vector = 0;
@@ -117,6 +118,9 @@ void kvmx86_queue_exception(struct kvm_x86_vcpu *v, u8 vector, bool has_error, u
 			payload = 0;
 		}
 	}
+	/* A faulting instruction did not complete: no single-step trap for it. */
+	if (vector != DB_VECTOR)
+		ev->step_trap = false;
 	ev->exc_pending = true;
 	ev->exc_injected = false;
 	ev->exc_vector = vector;
@@ -151,6 +155,13 @@ static void ev_deliver_payload(struct kvm_x86_vcpu *v)
 	ev->exc_has_payload = false;
 	ev->exc_payload = 0;
 }
+
+void kvmx86_insn_done(struct kvm_x86_vcpu *v)
+{
+	if ((v->rflags & X86_EFLAGS_TF) || (v->guest_debug & KVM_GUESTDBG_SINGLESTEP))
+		v->ev.step_trap = true;
+}
+EXPORT_SYMBOL_GPL(kvmx86_insn_done);
 
 /* ---- NMIs ---------------------------------------------------------------- */
 
@@ -258,6 +269,12 @@ int kvmx86_events_before_entry(struct kvm_x86_vcpu *v)
 	kvm_vcpu_test_and_clear_request(v->vcpu, KVM_REQ_EVENT);
 	if (kvm_vcpu_test_and_clear_request(v->vcpu, KVM_REQ_TRIPLE_FAULT))
 		return kvmx86_exit_shutdown(v);
+	if (ev->step_trap) {
+		ev->step_trap = false;
+		if (v->guest_debug & KVM_GUESTDBG_SINGLESTEP)
+			return kvmx86_exit_debug(v, DB_VECTOR, EV_DR6_ACTIVE_LOW | DR_STEP);
+		kvmx86_queue_exception(v, DB_VECTOR, false, 0, true, DR_STEP);
+	}
 	ev_process_nmi(v);
 	if (kvmx86_lapic_in_kernel(v))
 		ops->set_cr(v, 8, kvmx86_lapic_get_cr8(v));

@@ -103,6 +103,8 @@ struct kvm_x86_events {
 	u8 nmi_pending;
 	bool nmi_injected;
 
+	bool step_trap;			/* RIP moved past an insn we carried out, TF set */
+
 	u32 sipi_vector;		/* KVM_GET/SET_VCPU_EVENTS, for the in-kernel LAPIC */
 };
 
@@ -276,6 +278,12 @@ int kvmx86_events_load_cr8(struct kvm_x86_vcpu *v);
 long kvmx86_events_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __user *argp);
 int kvmx86_exit_debug(struct kvm_x86_vcpu *v, u8 vector, u64 dr6);
 int kvmx86_exit_intn(struct kvm_x86_vcpu *v, u64 dr6);
+/*
+ * RIP was moved past an instruction that the guest did not execute itself (an
+ * intercepted or emulated one): with RFLAGS.TF or the debugger's single step,
+ * the single-step trap the CPU would have raised is raised now.
+ */
+void kvmx86_insn_done(struct kvm_x86_vcpu *v);
 
 /*
  * The in-kernel local APIC, seen from the run loop (irq_lapic.c).  All run in

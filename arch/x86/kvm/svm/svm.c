@@ -478,6 +478,7 @@ void svm_skip_insn(struct svm_vcpu *svm, unsigned int len)
 	else
 		v->rip += len;
 	svm->vmcb->control.int_state &= ~1U;	/* the interrupt shadow ends */
+	kvmx86_insn_done(v);
 }
 
 /* One trip into the guest and back.  Preemption disabled by the caller. */

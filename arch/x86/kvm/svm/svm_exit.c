@@ -50,6 +50,7 @@ static int svm_exit_ioio(struct svm_vcpu *svm)
 	/* exit_info_2 holds the address of the next instruction for IOIO exits. */
 	svm->v->rip = svm->vmcb->control.exit_info_2;
 	svm->vmcb->control.int_state &= ~1U;
+	kvmx86_insn_done(svm->v);
 	return kvmx86_exit_pio(svm->v, port, size, info & SVM_IOIO_IN, info & SVM_IOIO_STR,
 			       info & SVM_IOIO_REP);
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KVM_SET_GUEST_DEBUG: single-stepping exits with KVM_EXIT_DEBUG (#DB) after
- * each guest instruction, with pc at the next one and the trap flag hidden
- * from KVM_GET_REGS; with KVM_GUESTDBG_USE_SW_BP an INT3 exits (#BP) with pc
+ * each guest instruction (CPUID, which the hypervisor carries out, included),
+ * with pc at the next one and the trap flag hidden from KVM_GET_REGS; with KVM_GUESTDBG_USE_SW_BP an INT3 exits (#BP) with pc
  * at the INT3 while INT $4 still reaches the guest; after debugging is turned
- * off the guest runs and takes its own #BP again.  (Unknown control bits: Linux 6.1 accepts them, we refuse them as
+ * off the guest runs and takes its own #BP again.  A guest single-stepping
+ * itself with RFLAGS.TF gets its #DB after CPUID too.  (Unknown control bits: Linux 6.1 accepts them, we refuse them as
  * later Linux does, so no case checks them.)
  */
 #include <sys/ioctl.h>
@@ -19,7 +20,9 @@
 #define MAX_STEPS	10000
 
 /* Labels of the stepped instructions, in execution order. */
-extern const char gd_step_start[], gd_step_1[], gd_step_2[], gd_step_3[], gd_step_end[];
+extern const char gd_step_start[], gd_step_1[], gd_step_2[], gd_step_3[], gd_step_4[];
+extern const char gd_step_end[];
+extern const char gd_tf_2[], gd_tf_3[], gd_tf_4[];
 extern const char gd_bp[];
 
 static volatile uint64_t bp_count, int4_count;
@@ -42,8 +45,10 @@ static void guest_code(void)
 	__asm__ volatile(".globl gd_step_start\ngd_step_start:\n\tnop\n"
 			 ".globl gd_step_1\ngd_step_1:\n\txor %%eax, %%eax\n"
 			 ".globl gd_step_2\ngd_step_2:\n\tinc %%eax\n"
-			 ".globl gd_step_3\ngd_step_3:\n\tinc %%eax\n"
-			 ".globl gd_step_end\ngd_step_end:\n\tnop\n" ::: "eax", "cc");
+			 ".globl gd_step_3\ngd_step_3:\n\tcpuid\n"
+			 ".globl gd_step_4\ngd_step_4:\n\tinc %%eax\n"
+			 ".globl gd_step_end\ngd_step_end:\n\tnop\n"
+			 ::: "eax", "ebx", "ecx", "edx", "cc");
 	GUEST_SYNC(2);
 	__asm__ volatile(".globl gd_bp\ngd_bp:\n\tint3\n\tnop\n\tint $4\n" ::: "memory");
 	GUEST_SYNC(3, bp_count, int4_count);
@@ -71,7 +76,7 @@ static void test_single_step(void)
 {
 	const uint64_t want[] = {
 		(uintptr_t)gd_step_1, (uintptr_t)gd_step_2, (uintptr_t)gd_step_3,
-		(uintptr_t)gd_step_end,
+		(uintptr_t)gd_step_4, (uintptr_t)gd_step_end,
 	};
 	struct kt_vm *vm;
 	struct kt_vcpu *v;
@@ -164,9 +169,47 @@ static void test_sw_breakpoint(void)
 	kt_vm_free(vm);
 }
 
+/* The guest single-steps itself over CPUID, which the hypervisor carries out. */
+static volatile uint64_t db_count, db_rip[8];
+
+static void guest_db_handler(struct guest_exc_frame *f)
+{
+	if (db_count < 8)
+		db_rip[db_count] = f->rip;
+	db_count++;
+}
+
+static void guest_tf_code(void)
+{
+	guest_set_exc_handler(DB_VECTOR, guest_db_handler);
+	__asm__ volatile("pushf\n\torq $0x100, (%%rsp)\n\tpopf\n\tnop\n"
+			 ".globl gd_tf_2\ngd_tf_2:\n\tcpuid\n"
+			 ".globl gd_tf_3\ngd_tf_3:\n\tnop\n"
+			 ".globl gd_tf_4\ngd_tf_4:\n\tpushf\n\tandq $~0x100, (%%rsp)\n\tpopf\n"
+			 : : "a"(0), "c"(0) : "ebx", "edx", "memory", "cc");
+	GUEST_SYNC(1, db_count, db_rip[0], db_rip[1], db_rip[2]);
+}
+
+static void test_guest_tf(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *v = kt_vcpu_add(vm, 0, guest_tf_code, 0, 0);
+	struct kt_ucall uc;
+
+	KT_ASSERT(KT_RUN_UCALL(v, &uc) == UCALL_SYNC && uc.args[0] == 1, "no stage 1");
+	KT_ASSERT(uc.args[1] == 6 && uc.args[2] == (uintptr_t)gd_tf_2 &&
+		  uc.args[3] == (uintptr_t)gd_tf_3 && uc.args[4] == (uintptr_t)gd_tf_4,
+		  "%lu traps, first at 0x%lx 0x%lx 0x%lx; want 6 at 0x%lx 0x%lx 0x%lx",
+		  uc.args[1], uc.args[2], uc.args[3], uc.args[4], (unsigned long)(uintptr_t)gd_tf_2,
+		  (unsigned long)(uintptr_t)gd_tf_3, (unsigned long)(uintptr_t)gd_tf_4);
+	KT_RUN_DONE(v);
+	kt_vm_free(vm);
+}
+
 static const struct ktest_case cases[] = {
 	{ "single_step", test_single_step },
 	{ "sw_breakpoint", test_sw_breakpoint },
+	{ "guest_tf", test_guest_tf },
 };
 
 int main(void)
