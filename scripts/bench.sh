@@ -5,7 +5,7 @@
 # VM (what `make bench` runs; BENCHMARKS.md shows a run and explains it).
 #
 #   scripts/bench.sh [--rounds N] [--order debian,ours,...] [--quick] [--smp N] [--no-icount]
-#                    [group...]
+#                    [--no-qemu-boot] [group...]
 #
 # The VM boots Debian's kernel under QEMU TCG with -icount shift=0,sleep=off,
 # so the VM's clock advances one nanosecond per emulated instruction: times
@@ -30,6 +30,7 @@ ORDER=
 QUICK=0
 SMP=1
 ICOUNT=1
+QEMU_BOOT_RUN=1
 GROUPS_ARG=()
 LIMIT=${BENCH_LIMIT:-840}	# seconds for the whole VM run
 BIN=${BENCH_BIN:-$TOP/tools/testing/selftests/kvm/out/kvm_bench}
@@ -39,7 +40,7 @@ OUT=${BENCH_OUT:-$TOP/build/bench}
 
 usage()
 {
-	echo "usage: $0 [--rounds N] [--order LIST] [--quick] [--smp N] [--no-icount] [group...]" >&2
+	echo "usage: $0 [--rounds N] [--order LIST] [--quick] [--smp N] [--no-icount] [--no-qemu-boot] [group...]" >&2
 	exit 2
 }
 
@@ -56,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1; shift ;;
 	--smp) [ $# -ge 2 ] || usage; SMP=$2; shift 2 ;;
 	--no-icount) ICOUNT=0; shift ;;
+	--no-qemu-boot) QEMU_BOOT_RUN=0; shift ;;
 	-h|--help) usage ;;
 	-*) usage ;;
 	*) GROUPS_ARG+=("$1"); shift ;;
@@ -166,9 +168,37 @@ grep -q '^DONE' "$RES" || echo "bench: the VM did not finish (see ${OUT#"$TOP"/}
 
 # --- The table ---------------------------------------------------------------------
 # The QEMU boot figure comes from the end-to-end QEMU tests when they exist.
-QEMU_BOOT_NA="n/a (no QEMU-in-the-test-VM boot script on main yet)"
+# tests/qemu/run.sh boots Debian's kernel under unmodified QEMU in the test VM
+# (its own boots, without icount: a wall-clock figure) and leaves the time from
+# QEMU's start to the guest's first userspace line in build/qemu/<impl>/boot-times.txt.
+QEMU_BOOT_CONFIG=${BENCH_QEMU_CONFIG:-qemu_microvm_smp1_irqchip_on}
+QEMU_BOOT=(- -)
+QEMU_BOOT_NA=
+qemu_boot_time()
+{
+	local impl=$1 t
 
-awk -v wall="$WALL" -v qemu_na="$QEMU_BOOT_NA" '
+	timeout "${BENCH_QEMU_LIMIT:-300}" "$TOP/tests/qemu/run.sh" --impl "$impl" \
+		--configs "$QEMU_BOOT_CONFIG" > "$OUT/qemu-boot-$impl.log" 2>&1
+	t=$(awk -v c="$QEMU_BOOT_CONFIG" '$1 == c { print $2 }' \
+		"$TOP/build/qemu/$impl/boot-times.txt" 2>/dev/null)
+	case $t in
+	''|*[!0-9.]*) echo - ;;
+	*) awk -v t="$t" 'BEGIN { printf "%.0f\n", t * 1000 }' ;;
+	esac
+}
+if [ "$QEMU_BOOT_RUN" = 0 ]; then
+	QEMU_BOOT_NA="not measured (--no-qemu-boot)"
+elif [ -x "$TOP/tests/qemu/run.sh" ]; then
+	echo "bench: QEMU boot time ($QEMU_BOOT_CONFIG), Debian's KVM then ours" >&2
+	QEMU_BOOT=("$(qemu_boot_time debian)" "$(qemu_boot_time ours)")
+	QEMU_BOOT_NA="wall-clock time of separate boots (no icount), $QEMU_BOOT_CONFIG;"
+	QEMU_BOOT_NA+=" n/a if the guest's marker never came: ${OUT#"$TOP"/}/qemu-boot-<impl>.log"
+else
+	QEMU_BOOT_NA="n/a (no tests/qemu/run.sh, the QEMU-in-the-test-VM boot test, on main yet)"
+fi
+
+awk -v wall="$WALL" -v qemu_na="$QEMU_BOOT_NA" -v qd="${QEMU_BOOT[0]}" -v qo="${QEMU_BOOT[1]}" '
 function med(list,   n, a, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 1; i <= n; i++)
@@ -216,7 +246,9 @@ END {
 		if (d == "" && (("debian", f) in na)) notes = notes sprintf("\n  %s debian: %s", f, na["debian", f])
 		if (o == "" && (("ours", f) in na)) notes = notes sprintf("\n  %s ours: %s", f, na["ours", f])
 	}
-	printf "%-24s %-7s %12s %12s %8s %7s\n", "qemu_boot", "ms", "n/a", "n/a", "-", "-"
+	r = (qd != "-" && qo != "-" && qd > 0) ? sprintf("%.2f", qo / qd) : "-"
+	printf "%-24s %-7s %12s %12s %8s %7s\n", "qemu_boot", "ms", qd == "-" ? "n/a" : qd,
+		qo == "-" ? "n/a" : qo, r, "-"
 	notes = notes "\n  qemu_boot: " qemu_na
 	print "n/a:" notes
 	if (fails != "") print "failures:" fails
