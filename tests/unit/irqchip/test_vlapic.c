@@ -770,8 +770,25 @@ static void test_save_restore(void)
 	UT_CHECK(lapics[1].apic_base == 0xfee00800ull, "RESET: xAPIC enabled base");
 }
 
+/* CR8 is TPR[7:4] both ways, and moves the PPR like a TPR write. */
+static void test_cr8(void)
+{
+	setup();
+	enable_all();
+	wr(0, VLAPIC_REG_TPR, 0x5a);
+	UT_CHECK(vlapic_get_cr8(&lapics[0]) == 5, "CR8 reads TPR[7:4]");
+	vlapic_set_cr8(&lapics[0], 0x13);
+	UT_CHECK(rd(0, VLAPIC_REG_TPR) == 0x30, "CR8 3 writes TPR 0x30 (upper bits dropped)");
+	UT_CHECK(rd(0, VLAPIC_REG_PPR) == 0x30, "PPR follows a CR8 write");
+	post(0, 0x35, false);
+	UT_CHECK(vlapic_pending_vector(&lapics[0]) == -1, "vector 0x35 blocked by CR8 3");
+	vlapic_set_cr8(&lapics[0], 2);
+	UT_CHECK(vlapic_pending_vector(&lapics[0]) == 0x35, "CR8 2 lets 0x35 through");
+}
+
 int main(void)
 {
+	test_cr8();
 	test_reset_and_registers();
 	test_software_disable();
 	test_priority();

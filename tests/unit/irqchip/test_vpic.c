@@ -295,8 +295,29 @@ static void test_save_restore(void)
 		 "original continues; restored copy independent");
 }
 
+/* vpic_pending_vector() names what INTA would return, and changes nothing. */
+static void test_pending_vector(void)
+{
+	setup(0x01, 0x01);
+	UT_CHECK(vpic_pending_vector(&pic) == -1, "nothing requested: -1");
+	vpic_set_irq(&pic, 3, true);
+	UT_CHECK(vpic_pending_vector(&pic) == 0x0b && vpic_pending_vector(&pic) == 0x0b,
+		 "IRQ3 -> 0x0b, twice");
+	outb(0x20, 0x0b);	/* OCW3: read ISR */
+	UT_CHECK(inb(0x20) == 0, "peeking took nothing into service");
+	vpic_set_irq(&pic, 10, true);
+	UT_CHECK(vpic_pending_vector(&pic) == 0x72, "the cascade (IR2) outranks IRQ3: 0x72");
+	UT_CHECK(vpic_intack(&pic) == 0x72, "INTA agrees");
+	UT_CHECK(vpic_pending_vector(&pic) == -1, "IR2 in service blocks IRQ3");
+	outb(0xa0, 0x20);
+	outb(0x20, 0x20);
+	UT_CHECK(vpic_pending_vector(&pic) == 0x0b, "after the EOIs: IRQ3 -> 0x0b");
+	UT_CHECK(vpic_intack(&pic) == 0x0b, "INTA agrees");
+}
+
 int main(void)
 {
+	test_pending_vector();
 	test_init();
 	test_edge_priority_eoi();
 	test_cascade();
