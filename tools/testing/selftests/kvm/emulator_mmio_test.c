@@ -415,9 +415,13 @@ static const struct mmio_payload mov_table[] = {
 	{ "mov_sreg_load", MP_CODE(mov_sreg_load), MP_NOREAL, 0, {
 		RD(0xc076, 2, KT_RAW_SEL_DATA32), V(KT_RAW_SEL_DATA32),
 		RD(0xc072, 2, KT_RAW_SEL_DATA32), V(KT_RAW_SEL_DATA32), WR(0xc080, 1, 0x66) } },
-	{ "mov_sreg_load_beyond_gdt", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
+	{ "mov_sreg_load_prot16", MP_CODE(mov_sreg_load), MP_PROT16, 0, {
+		/* the 16-bit text stores through ES:0x80, RAM with the flat selector */
+		RD(0xc076, 2, KT_RAW_SEL_DATA16), V(KT_RAW_SEL_DATA16),
+		RD(0xc072, 2, KT_RAW_SEL_DATA16), V(KT_RAW_SEL_DATA16) } },
+	{ "mov_sreg_load_beyond_gdt", MP_CODE(mov_sreg_load_gp), MP_NOREAL | MP_PROT16, 0, {
 		RD(0xc074, 2, 0x43), EXC_GP(0x40, 0, 0) } },
-	{ "mov_sreg_load_rpl_above_dpl", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
+	{ "mov_sreg_load_rpl_above_dpl", MP_CODE(mov_sreg_load_gp), MP_NOREAL | MP_PROT16, 0, {
 		RD(0xc074, 2, KT_RAW_SEL_DATA32 | 3),
 		/*
 		 * The SDM and the APM: #GP(selector) when RPL or CPL exceeds the DPL
@@ -425,7 +429,7 @@ static const struct mmio_payload mov_table[] = {
 		 */
 		ONLY_N(MP_OURS, 4, EXC_GP(KT_RAW_SEL_DATA32, 0, 0)),
 		ONLY(MP_LINUX, V(KT_RAW_SEL_DATA32 | 3)) } },
-	{ "mov_sreg_load_null", MP_CODE(mov_sreg_load_gp), MP_NOREAL, 0, {
+	{ "mov_sreg_load_null", MP_CODE(mov_sreg_load_gp), MP_NOREAL | MP_PROT16, 0, {
 		RD(0xc074, 2, 0x0002), V(0x0002) } },
 	{ "segment_overrides_real", MP_CODE(seg_real), MP_REAL, 0, {
 		RD(0xc010, 4, 0x44332211), V(0x44332211),

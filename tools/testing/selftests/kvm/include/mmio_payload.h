@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Tables of tiny guest payloads that touch MMIO, run in real mode, 32-bit
- * protected mode, PAE paging and long mode, with the exact sequence of exits
+ * Tables of tiny guest payloads that touch MMIO, run in real mode, 16- and
+ * 32-bit protected mode, PAE paging and long mode, with the exact sequence of exits
  * userspace must see (KVM_EXIT_MMIO address, length, direction and data;
  * KVM_EXIT_IO) and the values the guest reports back through port I/O.
  *
@@ -39,10 +39,11 @@
 
 /* Modes a payload runs in. */
 #define MP_REAL		(1u << KT_MODE_REAL)
+#define MP_PROT16	(1u << KT_MODE_PROT16)
 #define MP_PROT32	(1u << KT_MODE_PROT32)
 #define MP_PAE		(1u << KT_MODE_PAE)
 #define MP_LONG		(1u << KT_MODE_LONG)
-#define MP_ALL		(MP_REAL | MP_PROT32 | MP_PAE | MP_LONG)
+#define MP_ALL		(MP_REAL | MP_PROT16 | MP_PROT32 | MP_PAE | MP_LONG)
 #define MP_NOREAL	(MP_PROT32 | MP_PAE | MP_LONG)
 #define MP_PAGED	(MP_PAE | MP_LONG)
 

@@ -135,6 +135,7 @@ static void mp_setup(struct kt_raw_vm *r, const struct mmio_payload *p, enum kt_
 
 	switch (mode) {
 	case KT_MODE_REAL:
+	case KT_MODE_PROT16:
 		code = p->code.c16;
 		end = p->code.c32;
 		break;
