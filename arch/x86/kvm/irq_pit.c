@@ -243,6 +243,8 @@ static long pit_create(struct kvm_vm *vm, u32 flags)
 	INIT_WORK(&pit->work, pit_work_fn);
 	mutex_lock(&pit->lock);
 	vpit_init(&pit->model, &kvmx86_pit_ops, pit);
+	/* As Linux's min_timer_period_us: no periodic IRQ0 faster than every 200 us. */
+	pit->model.min_period_ns = 200 * NSEC_PER_USEC;
 	mutex_unlock(&pit->lock);
 
 	pit->pio.ops = &pit_io_ops;

@@ -370,9 +370,34 @@ static void test_save_restore(void)
 		 other.ch[1].rw_mode == VPIT_RW_WORD0, "restore sanitises bad fields");
 }
 
+/* The platform's floor slows a too-fast periodic IRQ0 down, and nothing else. */
+static void test_min_period(void)
+{
+	u64 t0;
+
+	setup();
+	pit.min_period_ns = 200000;
+	outb(0x43, 0x34);			/* mode 2, count 2: 1.7 us */
+	outb(0x40, 2);
+	t0 = now;
+	outb(0x40, 0);
+	UT_CHECK(armed && expire == t0 + 200000, "mode 2 count 2: first tick at the 200 us floor");
+	run_to(t0 + 1000000000ull, true);
+	UT_CHECK(irq_edges == 5000, "5000 ticks in a second at the floor, got %d", irq_edges);
+
+	setup();
+	pit.min_period_ns = 200000;
+	outb(0x43, 0x30);			/* mode 0 (one-shot), count 2 */
+	outb(0x40, 2);
+	t0 = now;
+	outb(0x40, 0);
+	UT_CHECK(armed && expire == t0 + period_ns(2), "one-shot: not floored");
+}
+
 int main(void)
 {
 	test_periodic_rate();
+	test_min_period();
 	test_oneshot_and_reads();
 	test_modes_4_5();
 	test_bcd();

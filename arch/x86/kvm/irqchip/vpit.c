@@ -128,6 +128,13 @@ static void ch0_start(struct vpit *p)
 	ch0_stop(p);
 	if (p->flags & VPIT_FLAG_HPET_LEGACY || !c->gate)
 		return;
+	/*
+	 * A periodic interrupt faster than the platform allows would keep a host
+	 * CPU busy for nothing: it is slowed to the floor (the guest's count and
+	 * output still follow the programmed rate).
+	 */
+	if ((c->mode == 2 || c->mode == 3) && period < p->min_period_ns)
+		period = p->min_period_ns;
 	p->period_ns = (c->mode == 2 || c->mode == 3) ? period : 0;
 	p->next_expire_ns = (u64)c->count_load_time + period;
 	p->timer_running = true;

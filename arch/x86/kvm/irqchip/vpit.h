@@ -71,6 +71,7 @@ struct vpit {
 	bool timer_running;
 	u64 next_expire_ns;
 	u64 period_ns;		/* 0: one-shot mode */
+	u64 min_period_ns;	/* set by the platform after vpit_init(): floor of periods */
 	u32 pending;		/* reinject: ticks not yet injected */
 	bool irq_in_flight;	/* reinject: injected, waiting for the ack */
 	u64 injected;		/* statistics: IRQ0 pulses */
