@@ -88,7 +88,7 @@ static int reps(int full)
 
 /* --- The guest ---------------------------------------------------------------- */
 
-enum guest_op { OP_NOP, OP_PIO, OP_MMIO, OP_CPUID, OP_TOUCH };
+enum guest_op { OP_NOP, OP_PIO, OP_MMIO, OP_CPUID, OP_TOUCH, OP_TIMER };
 
 /* What the next guest round does; the host writes the guest's copy. */
 struct guest_cmd {
@@ -253,6 +253,10 @@ static void bench_lifecycle(void)
 #define APIC_SVR	0xf0
 #define APIC_ICR_LO	0x300
 #define APIC_ICR_HI	0x310
+#define APIC_LVTT	0x320
+#define APIC_TMICT	0x380
+#define APIC_TDCR	0x3e0
+#define TIMER_NS	20000	/* one-shot timer: 20000 bus cycles of 1 ns */
 
 static volatile uint64_t ipi_seen[2] __attribute__((used));
 static volatile uint64_t pong_ready;
@@ -317,9 +321,19 @@ static void guest_ping(void)
 	while (!pong_ready)
 		__asm__ volatile("pause" ::: "memory");
 	for (;;) {
-		for (i = 0; i < c->n; i++) {
-			guest_send_ipi(0, IPI_VEC0);
-			guest_wait_ipi(1);
+		if (c->op == OP_TIMER) {
+			/* One-shot on the vector of our own IPIs, divide by 1. */
+			apic_write(APIC_TDCR, 0xb);
+			apic_write(APIC_LVTT, IPI_VEC1);
+			for (i = 0; i < c->n; i++) {
+				apic_write(APIC_TMICT, (uint32_t)c->stride);
+				guest_wait_ipi(1);
+			}
+		} else {
+			for (i = 0; i < c->n; i++) {
+				guest_send_ipi(0, IPI_VEC0);
+				guest_wait_ipi(1);
+			}
 		}
 		GUEST_SYNC(c->seq);
 	}
@@ -373,6 +387,7 @@ static void bench_hlt_wake(void)
 
 	if (kt_check_cap(KVM_CAP_IRQCHIP) <= 0) {
 		emit_na("hlt_wake_ipi", "ns", "(no KVM_CAP_IRQCHIP)");
+		emit_na("hlt_wake_timer", "ns", "(no KVM_CAP_IRQCHIP)");
 		return;
 	}
 	memset(&b, 0, sizeof(b));
@@ -382,6 +397,7 @@ static void bench_hlt_wake(void)
 
 		snprintf(why, sizeof(why), "(KVM_CREATE_IRQCHIP: %s)", strerror(errno));
 		emit_na("hlt_wake_ipi", "ns", why);
+		emit_na("hlt_wake_timer", "ns", why);
 		return;
 	}
 	set_gate(b.vm, IPI_VEC0, bench_ipi0_entry);
@@ -405,6 +421,11 @@ static void bench_hlt_wake(void)
 		v[r] = per_op(&b, OP_NOP, rounds, 0, 0) / 2;
 	emit("hlt_wake_ipi", "ns", v, n,
 	     "xAPIC IPI to a vCPU halted in the kernel, until its handler runs (half a ping-pong)");
+	run_op(&b, OP_TIMER, 2, 0, TIMER_NS);
+	for (r = 0; r < n; r++)
+		v[r] = per_op(&b, OP_TIMER, rounds / 4, 0, TIMER_NS) - TIMER_NS;
+	emit("hlt_wake_timer", "ns", v, n,
+	     "LAPIC one-shot timer armed, HLT, until its handler runs, less the 20 us programmed");
 	/* The pong thread is still in KVM_RUN: exiting the process ends it. */
 	fflush(stdout);
 	_exit(0);
@@ -791,7 +812,7 @@ struct group {
 static const struct group groups[] = {
 	{ "lifecycle", bench_lifecycle, 300, "vm_vcpu_create us vm_vcpu_destroy us" },
 	{ "exits", bench_exits, 300, "pio_exit ns mmio_exit ns cpuid_exit ns" },
-	{ "hlt", bench_hlt_wake, 300, "hlt_wake_ipi ns" },
+	{ "hlt", bench_hlt_wake, 300, "hlt_wake_ipi ns hlt_wake_timer ns" },
 	{ "faults", bench_faults, 300, "first_touch_4k ns retouch_4k ns first_touch_thp ns" },
 	{ "dirty", bench_dirty_log, 300,
 	  "dirty_wp_fault ns get_dirty_log us/GiB clear_dirty_log us/GiB" },
