@@ -323,6 +323,7 @@ describe_point()
 	intel-refuses) echo "kvm-intel refuses to load without VMX, saying why in dmesg" ;;
 	unload) echo "rmmod kvm_amd kvm after the tests" ;;
 	reload) echo "modules reload and unload again" ;;
+	memory) echo "kmalloc slabs and MemFree back after the modules unload" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -478,6 +479,7 @@ boot_vm()
 	: > "$results"
 	append="console=ttyS0 quiet panic=-1 oops=panic tsc=reliable clocksource=tsc"
 	append+=" testvm.boot=$BOOT testvm.start=$start testvm.timeout=$TIMEOUT testvm.keep=$KEEP"
+	append+="${TESTVM_APPEND:+ $TESTVM_APPEND}"
 	if [ "$KEEP" = 1 ]; then
 		conopt=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$console"
 			-serial chardev:con -mon chardev=con)

@@ -33,8 +33,9 @@ struct stat_def {
 	size_t offset;		/* of the u64 in struct kvm_vm_stat / kvm_vcpu_stat */
 };
 
-#define COUNTER		(KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10)
-#define GAUGE		(KVM_STATS_TYPE_INSTANT | KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10)
+#define PLAIN		(KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10)
+#define COUNTER		(KVM_STATS_TYPE_CUMULATIVE | PLAIN)
+#define GAUGE		(KVM_STATS_TYPE_INSTANT | PLAIN)
 
 #define VM_STAT(field, kind)	{ #field, kind, offsetof(struct kvm_vm_stat, field) }
 #define VCPU_STAT(field, kind)	{ #field, kind, offsetof(struct kvm_vcpu_stat, field) }

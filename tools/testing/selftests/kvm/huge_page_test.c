@@ -74,7 +74,8 @@ static unsigned long anon_huge_kb(void *addr)
 
 	KT_ASSERT(f, "/proc/self/smaps");
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
 			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
 			continue;
 		}
@@ -120,8 +121,9 @@ static void guest_main(void)
 		switch (cmd[0]) {
 		case OP_TOUCH:
 			for (i = cmd[1]; i < cmd[2]; i++) {
-				volatile uint64_t *p = (volatile uint64_t *)(GPA + i * PAGE_SIZE_2M);
+				volatile uint64_t *p;
 
+				p = (volatile uint64_t *)(GPA + i * PAGE_SIZE_2M);
 				v = *p;
 				*p = v;
 			}
