@@ -255,6 +255,48 @@ static void mmio(void)
 	UT_CHECK(st == EMU_DONE && n == 2 && v.log[1].write && v.log[1].data == 9 &&
 		 (v.rflags & 0x40), "successful lock cmpxchg on MMIO: read, write of the source");
 
+	/* CMPXCHG8B on device memory: read, then write (the new value or the old one). */
+	setup(&v, 64);
+	v.mmio_user = true;
+	v.gpr[EMU_RSI] = MMIO + 0x68;
+	v.gpr[EMU_RAX] = 0xffffffff00000005ull;
+	v.gpr[EMU_RDX] = 0;
+	v.gpr[EMU_RBX] = 0x11111111;
+	v.gpr[EMU_RCX] = 0x22222222;
+	memcpy(v.mmio_mem + 0x68, "\x05\0\0\0\0\0\0\0", 8);
+	st = run(&v, "0f c7 0e", &n);				/* cmpxchg8b [rsi] */
+	UT_CHECK(st == EMU_DONE && n == 2 && v.log[1].write && v.log[1].len == 8 &&
+		 v.log[1].data == 0x2222222211111111ull && (v.rflags & 0x40) &&
+		 v.gpr[EMU_RAX] == 0xffffffff00000005ull && v.rip == 0x103,
+		 "cmpxchg8b equal on MMIO: stores ECX:EBX (%u exits)", n);
+	setup(&v, 64);
+	v.mmio_user = true;
+	v.gpr[EMU_RSI] = MMIO + 0x68;
+	v.gpr[EMU_RAX] = 0xffffffff00000005ull;
+	v.gpr[EMU_RDX] = 0xffffffff00000000ull;
+	v.rflags |= 0x41;
+	memcpy(v.mmio_mem + 0x68, "\x06\0\0\0\x07\0\0\0", 8);
+	st = run(&v, "f0 0f c7 0e", &n);			/* lock cmpxchg8b [rsi] */
+	UT_CHECK(st == EMU_DONE && n == 2 && v.log[1].write &&
+		 v.log[1].data == 0x0000000700000006ull && !(v.rflags & 0x40) &&
+		 (v.rflags & 1) && v.gpr[EMU_RAX] == 6 && v.gpr[EMU_RDX] == 7,
+		 "cmpxchg8b different: EDX:EAX loaded, old value written back, CF kept");
+	setup(&v, 64);
+	st = run(&v, "48 0f c7 0e", &n);			/* cmpxchg16b [rsi] */
+	UT_CHECK(st == EMU_UNHANDLED, "cmpxchg16b is not emulated");
+	setup(&v, 64);
+	st = run(&v, "0f c7 ce", &n);				/* register form */
+	UT_CHECK(st == EMU_FAULT && v.injected.vector == EMU_EXC_UD, "cmpxchg8b esi: #UD");
+	setup(&v, 32);
+	v.gpr[EMU_RSI] = 0x1000;
+	v.gpr[EMU_RAX] = 1;
+	v.gpr[EMU_RBX] = 3;
+	v.gpr[EMU_RCX] = 4;
+	wr(0x1000, 1, 8);
+	st = run(&v, "f0 0f c7 0e", &n);			/* 32-bit, RAM, locked */
+	UT_CHECK(st == EMU_DONE && rd(0x1000, 8) == 0x0000000400000003ull &&
+		 v.ncmpxchg == 1, "lock cmpxchg8b on RAM goes through cmpxchg_phys");
+
 	/* In-kernel device: no exit at all. */
 	setup(&v, 64);
 	v.gpr[EMU_RBX] = MMIO + 4;

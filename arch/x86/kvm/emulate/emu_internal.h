@@ -172,6 +172,7 @@ int emu_h_movsx(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_mov_from_sreg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_xchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
+int emu_h_cmpxchg8b(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_push(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_pop(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_vmov(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);

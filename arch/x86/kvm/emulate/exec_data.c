@@ -62,6 +62,29 @@ int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 	return X_OK;
 }
 
+/*
+ * CMPXCHG8B m64: compare EDX:EAX with the destination.  Equal: ZF=1 and ECX:EBX is
+ * stored.  Different: ZF=0, EDX:EAX is loaded (32-bit writes) and the value read is
+ * written back, as for CMPXCHG.  No other flag changes.
+ */
+int emu_h_cmpxchg8b(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
+{
+	u64 acc = emu_reg_read(ctxt, EMU_RDX, 4, false) << 32 |
+		  emu_reg_read(ctxt, EMU_RAX, 4, false);
+
+	(void)src;
+	if (dst->val == acc) {
+		ctxt->rflags |= EMU_FL_ZF;
+		dst->val = emu_reg_read(ctxt, EMU_RCX, 4, false) << 32 |
+			   emu_reg_read(ctxt, EMU_RBX, 4, false);
+		return X_OK;
+	}
+	ctxt->rflags &= ~EMU_FL_ZF;
+	emu_reg_write(ctxt, EMU_RAX, 4, false, dst->val & 0xffffffffull);
+	emu_reg_write(ctxt, EMU_RDX, 4, false, dst->val >> 32);
+	return X_OK;
+}
+
 int emu_h_push(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 {
 	(void)dst;

@@ -153,6 +153,10 @@ static const struct emu_opdesc grp8[8] = {
 	[7] = OP(OPK_RM, OPK_IMM, SZ_V, SZ_B, W_ONLY | R_ONLY | OF_LOCK, 3, emu_h_bt),
 };
 
+/* Group 9 (0F C7 /1): CMPXCHG8B m64; CMPXCHG16B (REX.W) is not emulated. */
+static const struct emu_opdesc cmpxchg8b =
+	OP(OPK_MEM, OPK_NONE, SZ_Q, SZ_NONE, OF_LOCK, 0, emu_h_cmpxchg8b);
+
 static const struct emu_opdesc map1[256] = {
 	[0x90 ... 0x9f] = OP(OPK_RM, OPK_NONE, SZ_B, SZ_NONE, W_ONLY, 0, emu_h_setcc),
 	[0xa3] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, W_ONLY | R_ONLY, 0, emu_h_bt),
@@ -288,6 +292,9 @@ const struct emu_opdesc *emu_lookup(const struct emu_insn *insn)
 			d = &sse[row][prefix_index(insn->simd_prefix)];
 		else if (insn->opcode == 0xba)
 			d = &grp8[insn->modrm_reg & 7];
+		else if (insn->opcode == 0xc7)
+			d = (insn->modrm_reg & 7) == 1 && !(insn->rex & 8) && !insn->simd_prefix ?
+			    &cmpxchg8b : NULL;
 		else if (insn->simd_prefix != 0xf2 && insn->simd_prefix != 0xf3)
 			d = &map1[insn->opcode];
 		/* MOVNTI has no prefixed form (66 0F C3 is #UD). */

@@ -228,6 +228,19 @@ MP_PAYLOAD(cmpxchg,
 	"mov %eax, %ebx\n" G_FLAGS
 	"mov %ebx, %eax\n" G_OUT_EAX);
 
+MP_PAYLOAD(cmpxchg8b,
+	"mov $5, %eax\n"
+	"xor %edx, %edx\n"
+	"mov $0x11111111, %ebx\n"
+	"mov $0x22222222, %ecx\n"
+	"cmpxchg8b 0xc420\n"
+	"mov %eax, %esi\n" G_FLAGS
+	"mov %esi, %eax\n" G_OUT_EAX
+	"lock cmpxchg8b 0xc428\n"
+	"mov %eax, %esi\n" G_FLAGS
+	"mov %esi, %eax\n" G_OUT_EAX
+	"mov %edx, %eax\n" G_OUT_EAX);
+
 /* ---- BT group ------------------------------------------------------------ */
 
 MP_PAYLOAD(bt,
@@ -504,6 +517,11 @@ static const struct mmio_payload alu_table[] = {
 		RD(0xc418, 1, 0x12), WR(0xc418, 1, 0x34), FL(0, 1, 0, 1, 0, 0),
 		RD(0xc41a, 2, 0x1233), WR(0xc41a, 2, 0x1233), FL(0, 0, 0, 0, 0, 0),
 		V(0x1233) } },
+	{ "cmpxchg8b", MP_CODE(cmpxchg8b), MP_ALL, 0, {
+		RD(0xc420, 8, 5), WR(0xc420, 8, 0x2222222211111111ull), FL_ZF(1), V(5),
+		/* different: EDX:EAX loaded, the old value written back */
+		RD(0xc428, 8, 0x0000000700000006ull), WR(0xc428, 8, 0x0000000700000006ull),
+		FL_ZF(0), V(6), V(7) } },
 	{ "bt_bts_btr_btc", MP_CODE(bt), MP_ALL, 0, {
 		RD(0xc500, 4, 8), FL_CF(1),
 		RD(0xc504, 4, 0), WR(0xc504, 4, 8), FL_CF(0),

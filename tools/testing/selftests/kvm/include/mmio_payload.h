@@ -140,6 +140,11 @@ struct mmio_payload {
 	{ .kind = MP_OUT, .len = 2, .count = 1, .addr = MP_PORT_FLAGS,		\
 	  .data = (c) << 8, .mask = 0x0100 }
 
+/* Only ZF */
+#define FL_ZF(z)								\
+	{ .kind = MP_OUT, .len = 2, .count = 1, .addr = MP_PORT_FLAGS,		\
+	  .data = (z) << 14, .mask = 0x4000 }
+
 /* What the exception stubs report. */
 #define EXC_PF(err, cr2, ecx, edi)						\
 	OUTP(MP_PORT_VEC, 1, 14), OUTP(MP_PORT_ERR, 4, err), OUTP(MP_PORT_CR2, 4, cr2),	\
