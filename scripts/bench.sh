@@ -40,7 +40,8 @@ OUT=${BENCH_OUT:-$TOP/build/bench}
 
 usage()
 {
-	echo "usage: $0 [--rounds N] [--order LIST] [--quick] [--smp N] [--no-icount] [--no-qemu-boot] [group...]" >&2
+	echo "usage: $0 [--rounds N] [--order LIST] [--quick] [--smp N] [--no-icount]" \
+		"[--no-qemu-boot] [group...]" >&2
 	exit 2
 }
 
@@ -65,7 +66,8 @@ while [ $# -gt 0 ]; do
 done
 case $ROUNDS in ''|*[!0-9]*|0) usage ;; esac
 
-KVER=${TESTVM_KVER:-$(ls /lib/modules/*/modules.dep 2>/dev/null | sed 's,/lib/modules/,,;s,/modules.dep,,' |
+KVER=${TESTVM_KVER:-$(ls /lib/modules/*/modules.dep 2>/dev/null |
+	sed 's,/lib/modules/,,;s,/modules.dep,,' |
 	while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | sort -V | tail -n 1)}
 [ -n "$KVER" ] || die "no /boot/vmlinuz-* with modules (make check installs them)"
 command -v "$QEMU" >/dev/null || die "$QEMU not installed (make deps)"
@@ -140,9 +142,10 @@ ACCEL=(-accel tcg,thread=single)
 [ "$ICOUNT" = 1 ] && ACCEL+=(-icount shift=0,sleep=off)
 RES=$OUT/results.log
 : > "$RES"
+BOOTARGS="bench.order=$ORDER bench.args=$ARGS"
 QEMU_CMD=("$QEMU" -M q35 -cpu max -smp "$SMP" -m 2G "${ACCEL[@]}"
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$OUT/initramfs.cpio"
-	-append "console=ttyS0 quiet panic=-1 oops=panic tsc=reliable clocksource=tsc bench.order=$ORDER bench.args=$ARGS"
+	-append "console=ttyS0 quiet panic=-1 oops=panic tsc=reliable clocksource=tsc $BOOTARGS"
 	-nographic -no-reboot -nic none -serial "file:$OUT/console.log" -serial "file:$RES")
 echo "${QEMU_CMD[*]}" > "$OUT/qemu-command.txt"
 echo "bench: booting the test VM ($ORDER; progress in ${RES#"$TOP"/})" >&2
@@ -231,10 +234,14 @@ function fmt(v) {
 		vals[impl, name] = vals[impl, name] " " $7
 	next
 }
-/^R [12] / && $4 == "#" { sub(/^R [0-9]+ /, ""); if (!(($0) in seenc)) { seenc[$0] = 1; comments = comments "\n  " $0 } }
+/^R [12] / && $4 == "#" {
+	sub(/^R [0-9]+ /, "")
+	if (!(($0) in seenc)) { seenc[$0] = 1; comments = comments "\n  " $0 }
+}
 END {
 	printf "KVM benchmarks: Debian kvm-amd vs ours, median of rounds (VM run %d s)\n", wall
-	printf "test VM: %s, %s CPUs, %s, kernel %s, THP %s\n", info["cpu"], info["cpus"], info["memory"], info["kernel"], info["thp"]
+	printf "test VM: %s, %s CPUs, %s, kernel %s, THP %s\n", info["cpu"], info["cpus"],
+		info["memory"], info["kernel"], info["thp"]
 	printf "%-24s %-7s %12s %12s %8s %7s\n", "figure", "unit", "debian", "ours", "ours/deb", "spread"
 	for (i = 1; i <= nf; i++) {
 		f = order[i]
@@ -243,8 +250,10 @@ END {
 		r = (d != "" && o != "" && d > 0) ? sprintf("%.2f", o / d) : "-"
 		s = spread(vals["debian", f], d); t = spread(vals["ours", f], o)
 		printf "%-24s %-7s %12s %12s %8s %6.1f%%\n", f, unit[f], ds, os, r, (s > t ? s : t)
-		if (d == "" && (("debian", f) in na)) notes = notes sprintf("\n  %s debian: %s", f, na["debian", f])
-		if (o == "" && (("ours", f) in na)) notes = notes sprintf("\n  %s ours: %s", f, na["ours", f])
+		if (d == "" && (("debian", f) in na))
+			notes = notes sprintf("\n  %s debian: %s", f, na["debian", f])
+		if (o == "" && (("ours", f) in na))
+			notes = notes sprintf("\n  %s ours: %s", f, na["ours", f])
 	}
 	r = (qd != "-" && qo != "-" && qd > 0) ? sprintf("%.2f", qo / qd) : "-"
 	printf "%-24s %-7s %12s %12s %8s %7s\n", "qemu_boot", "ms", qd == "-" ? "n/a" : qd,

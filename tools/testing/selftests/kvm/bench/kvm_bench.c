@@ -655,6 +655,8 @@ static void bench_memslots(void)
 struct kmem {
 	long pages;	/* pgalloc_* - pgfree */
 	long slab_kb;	/* Slab in /proc/meminfo */
+	long kstack_kb;	/* KernelStack */
+	long ptables_kb; /* PageTables */
 };
 
 static void read_kmem(struct kmem *m)
@@ -679,6 +681,10 @@ static void read_kmem(struct kmem *m)
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "Slab: %ld", &v) == 1)
 			m->slab_kb = v;
+		else if (sscanf(line, "KernelStack: %ld", &v) == 1)
+			m->kstack_kb = v;
+		else if (sscanf(line, "PageTables: %ld", &v) == 1)
+			m->ptables_kb = v;
 	fclose(f);
 }
 
@@ -737,6 +743,16 @@ static void show_slab_growth(const char *what, const struct slabs *a, const stru
 		       best[k] / 1024.0 / count);
 }
 
+/* Commentary: the other kernel memory counters, per object created (last repetition). */
+static void show_meminfo_growth(const char *what, const struct kmem *a, const struct kmem *b,
+				int count)
+{
+	printf("# meminfo growth per %s: Slab %.1f KiB, KernelStack %.1f KiB, PageTables %.1f KiB\n",
+	       what, (double)(b->slab_kb - a->slab_kb) / count,
+	       (double)(b->kstack_kb - a->kstack_kb) / count,
+	       (double)(b->ptables_kb - a->ptables_kb) / count);
+}
+
 static void settle(void)
 {
 	/* Let deferred frees (RCU callbacks, workqueues) run. */
@@ -776,6 +792,7 @@ static void bench_kmem(void)
 	emit("kmem_per_vcpu", "KiB", vtotal, n, "pages allocated per vCPU, slab included (100 in one VM)");
 	emit("slab_per_vcpu", "KiB", vslab, n, "Slab growth per vCPU (100 in one VM)");
 	show_slab_growth("vCPU", &sa, &sb, nvcpu);
+	show_meminfo_growth("vCPU", &a, &b, nvcpu);
 
 	for (r = 0; r < n; r++) {
 		int vms[20];
@@ -795,9 +812,11 @@ static void bench_kmem(void)
 		for (i = 0; i < nvm; i++)
 			close(vms[i]);
 	}
-	emit("kmem_per_vm", "KiB", total, n, "pages allocated per VM, slab included (20 VMs, no vCPU, no memory)");
+	emit("kmem_per_vm", "KiB", total, n,
+	     "pages allocated per VM, slab included (20 VMs, no vCPU, no memory)");
 	emit("slab_per_vm", "KiB", slab, n, "Slab growth per VM (20 VMs)");
 	show_slab_growth("VM", &sa, &sb, nvm);
+	show_meminfo_growth("VM", &a, &b, nvm);
 }
 
 /* --- Driver ------------------------------------------------------------------------- */
