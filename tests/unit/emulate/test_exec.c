@@ -918,6 +918,61 @@ static void sreg_load(void)
 		 "mov es from MMIO: one read exit, then the load");
 }
 
+/* XADD and CMOVcc, on RAM and device memory. */
+static void xadd_cmov(void)
+{
+	struct tv_vcpu v;
+	enum emu_status st;
+	unsigned int n;
+
+	setup(&v, 64);
+	v.gpr[EMU_RBX] = 0x1000;
+	v.gpr[EMU_RAX] = 5;
+	wr(0x1000, 10, 4);
+	st = run(&v, "0f c1 03", &n);				/* xadd [rbx], eax */
+	UT_CHECK(st == EMU_DONE && rd(0x1000, 4) == 15 && v.gpr[EMU_RAX] == 10 &&
+		 (v.rflags & 0x8d5) == 0x4 && v.rip == 0x103, "xadd [rbx], eax");
+	setup(&v, 64);
+	v.mmio_user = true;
+	v.gpr[EMU_RBX] = MMIO + 0x70;
+	v.gpr[EMU_RCX] = 0x80;
+	v.mmio_mem[0x70] = 0x80;
+	st = run(&v, "f0 0f c0 0b", &n);			/* lock xadd [rbx], cl */
+	UT_CHECK(st == EMU_DONE && n == 2 && v.log[1].write && v.log[1].data == 0 &&
+		 v.gpr[EMU_RCX] == 0x80 && (v.rflags & 0x8c1) == 0x841,
+		 "lock xadd on MMIO: read, write, CF ZF OF (%u exits)", n);
+	setup(&v, 64);
+	v.gpr[EMU_RAX] = 3;
+	st = run(&v, "0f c1 c0", &n);				/* xadd eax, eax */
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RAX] == 6, "xadd eax, eax: the sum wins");
+
+	setup(&v, 64);
+	v.mmio_user = true;
+	v.gpr[EMU_RBX] = MMIO + 0x78;
+	v.gpr[EMU_RCX] = 0xffffffff12345678ull;
+	v.rflags |= 0x40;					/* ZF: cmovne is false */
+	st = run(&v, "0f 45 0b", &n);				/* cmovne ecx, [rbx] */
+	UT_CHECK(st == EMU_DONE && n == 1 && !v.log[0].write &&
+		 v.gpr[EMU_RCX] == 0x12345678 && v.rip == 0x103,
+		 "cmovne false: source still read, 32-bit register zero-extended");
+	setup(&v, 64);
+	v.gpr[EMU_RBX] = 0x1000;
+	v.gpr[EMU_RCX] = 0xffffffff12345678ull;
+	v.rflags |= 0x40;
+	wr(0x1000, 0x1122334455667788ull, 8);
+	st = run(&v, "48 0f 45 0b", &n);			/* cmovne rcx, [rbx] */
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RCX] == 0xffffffff12345678ull,
+		 "cmovne false, 64-bit: register kept");
+	st = run(&v, "48 0f 44 0b", &n);			/* cmove rcx, [rbx] */
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RCX] == 0x1122334455667788ull, "cmove true");
+	setup(&v, 64);
+	v.gpr[EMU_RBX] = 0x1000;
+	v.gpr[EMU_RCX] = 0xffff;
+	wr(0x1000, 0xabcd, 2);
+	st = run(&v, "66 0f 42 0b", &n);			/* cmovb cx, [rbx], CF=0 */
+	UT_CHECK(st == EMU_DONE && v.gpr[EMU_RCX] == 0xffff, "cmovb cx false: kept");
+}
+
 int main(void)
 {
 	table();
@@ -928,5 +983,6 @@ int main(void)
 	faults();
 	misc();
 	sreg_load();
+	xadd_cmov();
 	return ut_done();
 }

@@ -173,6 +173,8 @@ int emu_h_mov_from_sreg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op
 int emu_h_xchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_cmpxchg8b(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
+int emu_h_xadd(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
+int emu_h_cmov(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_push(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_pop(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);
 int emu_h_vmov(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src);

@@ -62,6 +62,33 @@ int emu_h_cmpxchg(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
 	return X_OK;
 }
 
+/* XADD: the destination gets the sum (flags of ADD), the source register the old value. */
+int emu_h_xadd(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
+{
+	u64 old = dst->val;
+
+	dst->val = emu_alu(&ctxt->rflags, ALU_ADD, dst->val, src->val, dst->size);
+	/* Written before the destination: for xadd r, r the destination wins. */
+	emu_reg_write(ctxt, src->reg, src->size, src->high8, old);
+	return X_OK;
+}
+
+/*
+ * CMOVcc r, r/m: the source is always read (a device sees the access either way).
+ * A false condition leaves the register, except that a 32-bit one is still written,
+ * which zero-extends it in 64-bit mode (SDM CMOVcc).
+ */
+int emu_h_cmov(struct emu_ctxt *ctxt, struct emu_op *dst, struct emu_op *src)
+{
+	if (emu_cond(ctxt->rflags, ctxt->insn.opcode & 15))
+		dst->val = src->val;
+	else if (dst->size == 4)
+		dst->val = emu_reg_read(ctxt, dst->reg, 4, false);
+	else
+		dst->kind = OPK_NONE;
+	return X_OK;
+}
+
 /*
  * CMPXCHG8B m64: compare EDX:EAX with the destination.  Equal: ZF=1 and ECX:EBX is
  * stored.  Different: ZF=0, EDX:EAX is loaded (32-bit writes) and the value read is

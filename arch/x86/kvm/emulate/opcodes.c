@@ -158,6 +158,9 @@ static const struct emu_opdesc cmpxchg8b =
 	OP(OPK_MEM, OPK_NONE, SZ_Q, SZ_NONE, OF_LOCK, 0, emu_h_cmpxchg8b);
 
 static const struct emu_opdesc map1[256] = {
+	[0x40 ... 0x4f] = OP(OPK_REG, OPK_RM, SZ_V, SZ_V, W_ONLY, 0, emu_h_cmov),
+	[0xc0] = OP(OPK_RM, OPK_REG, SZ_B, SZ_B, OF_LOCK, 0, emu_h_xadd),
+	[0xc1] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, OF_LOCK, 0, emu_h_xadd),
 	[0x90 ... 0x9f] = OP(OPK_RM, OPK_NONE, SZ_B, SZ_NONE, W_ONLY, 0, emu_h_setcc),
 	[0xa3] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, W_ONLY | R_ONLY, 0, emu_h_bt),
 	[0xab] = OP(OPK_RM, OPK_REG, SZ_V, SZ_V, W_ONLY | R_ONLY | OF_LOCK, 1, emu_h_bt),

@@ -241,6 +241,37 @@ MP_PAYLOAD(cmpxchg8b,
 	"mov %esi, %eax\n" G_OUT_EAX
 	"mov %edx, %eax\n" G_OUT_EAX);
 
+MP_PAYLOAD(xadd,
+	"mov $5, %eax\n"
+	"xadd %eax, 0xc480\n"
+	"mov %eax, %esi\n" G_FLAGS
+	"mov %esi, %eax\n" G_OUT_EAX
+	"mov $0x80, %cl\n"
+	"lock xadd %cl, 0xc484\n" G_FLAGS
+	"movzbl %cl, %eax\n" G_OUT_EAX);
+
+/* CMOVcc always reads its source; a false 32-bit one still zero-extends. */
+MP_PAYLOAD(cmov,
+	"mov $1, %eax\n"
+	"cmp $1, %eax\n"
+	"mov $0x12345678, %ebx\n"
+	"cmovne 0xc490, %ebx\n"
+	"mov %ebx, %eax\n" G_OUT_EAX
+	"cmp $1, %eax\n"
+	"cmovne 0xc494, %ebx\n"
+	"mov %ebx, %eax\n" G_OUT_EAX
+	"mov $0x1111, %cx\n"
+	"stc\n"
+	"cmovbw 0xc498, %cx\n"
+	"movzwl %cx, %eax\n" G_OUT_EAX
+	".if BITS == 64\n"
+	"movabs $0xffffffff12345678, %rbx\n"
+	"cmp %rbx, %rbx\n"
+	"cmovne 0xc49c, %ebx\n"
+	"mov %rbx, %rax\n"
+	"shr $32, %rax\n" G_OUT_EAX
+	".endif\n");
+
 /* ---- BT group ------------------------------------------------------------ */
 
 MP_PAYLOAD(bt,
@@ -522,6 +553,18 @@ static const struct mmio_payload alu_table[] = {
 		/* different: EDX:EAX loaded, the old value written back */
 		RD(0xc428, 8, 0x0000000700000006ull), WR(0xc428, 8, 0x0000000700000006ull),
 		FL_ZF(0), V(6), V(7) } },
+	{ "xadd", MP_CODE(xadd), MP_ALL, 0, {
+		RD(0xc480, 4, 10), WR(0xc480, 4, 15), FL(0, 1, 0, 0, 0, 0), V(10),
+		RD(0xc484, 1, 0x80), WR(0xc484, 1, 0), FL(1, 1, 0, 1, 0, 1), V(0x80) } },
+	{ "cmovcc", MP_CODE(cmov), MP_ALL & ~MP_LONG, 0, {
+		RD(0xc490, 4, 0xdead), V(0x12345678),
+		RD(0xc494, 4, 0xbeef), V(0xbeef),
+		RD(0xc498, 2, 0x2222), V(0x2222) } },
+	{ "cmovcc64", MP_CODE(cmov), MP_LONG, 0, {
+		RD(0xc490, 4, 0xdead), V(0x12345678),
+		RD(0xc494, 4, 0xbeef), V(0xbeef),
+		RD(0xc498, 2, 0x2222), V(0x2222),
+		RD(0xc49c, 4, 0x5555), V(0) } },
 	{ "bt_bts_btr_btc", MP_CODE(bt), MP_ALL, 0, {
 		RD(0xc500, 4, 8), FL_CF(1),
 		RD(0xc504, 4, 0), WR(0xc504, 4, 8), FL_CF(0),
