@@ -533,7 +533,7 @@ static void bench_dirty_log(void)
 		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 		.args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE },
 	};
-	double wp[15], get[15], clear[15], t0;
+	double wp[15], get[15], clean[15], clear[15], t0;
 	char note[128];
 	struct bvm b;
 	int r, n = reps(7);
@@ -550,10 +550,15 @@ static void bench_dirty_log(void)
 		KT_ASSERT_OK(ioctl(b.vm->fd, KVM_GET_DIRTY_LOG, &log));
 		get[r] = (now_ns() - t0) / 1000;
 		KT_ASSERT(bitmap[0] & 1, "page 0 not reported dirty");
+		t0 = now_ns();
+		KT_ASSERT_OK(ioctl(b.vm->fd, KVM_GET_DIRTY_LOG, &log));
+		clean[r] = (now_ns() - t0) / 1000;
+		KT_ASSERT(!(bitmap[0] & 1), "page 0 still dirty");
 		wp[r] = per_op(&b, OP_TOUCH, pages, LOG_GPA, LOG_STRIDE);
 	}
 	emit("dirty_wp_fault", "ns", wp, n, "guest write to a page write-protected by the log");
 	emit("get_dirty_log", "us/GiB", get, n, note);
+	emit("get_dirty_log_clean", "us/GiB", clean, n, "1 GiB slot, no page dirty");
 	kt_vm_free(b.vm);
 
 	/* Manual protect: GET leaves pages writable, CLEAR re-protects. */
@@ -834,7 +839,8 @@ static const struct group groups[] = {
 	{ "hlt", bench_hlt_wake, 300, "hlt_wake_ipi ns hlt_wake_timer ns" },
 	{ "faults", bench_faults, 300, "first_touch_4k ns retouch_4k ns first_touch_thp ns" },
 	{ "dirty", bench_dirty_log, 300,
-	  "dirty_wp_fault ns get_dirty_log us/GiB clear_dirty_log us/GiB" },
+	  "dirty_wp_fault ns get_dirty_log us/GiB get_dirty_log_clean us/GiB "
+	  "clear_dirty_log us/GiB" },
 	{ "memslots", bench_memslots, 400,
 	  "memslot_fill_1000 ns memslot_add_1000 ns memslot_del_1000 ns "
 	  "memslot_fill_10000 ns memslot_add_10000 ns memslot_del_10000 ns" },
