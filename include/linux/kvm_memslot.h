@@ -50,6 +50,7 @@ struct kvm_memslots {
 	unsigned int nr;		/* number of slots */
 	struct kvm_slot_node *by_gfn;	/* keyed by base_gfn; slots never overlap */
 	struct kvm_slot_node *by_id;	/* keyed by as_id << 16 | id */
+	struct kvm_slot_node *by_hva;	/* keyed by userspace_addr, then id */
 };
 
 static inline struct kvm_memslots *kvm_memslots(struct kvm_vm *vm)

@@ -37,11 +37,11 @@
 static_assert(!(SLOT_HIDDEN & SLOT_USER_FLAGS));
 
 /*
- * A snapshot is a small header naming the roots of two persistent trees of the
- * same slots (slot_tree.h): by base_gfn, for the readers, and by (as_id, id),
- * for this file.  An update builds new trees that share all but O(log n)
- * nodes with the current ones, so it costs O(log n) time and memory whatever
- * the number of slots.
+ * A snapshot is a small header naming the roots of three persistent trees of
+ * the same slots (slot_tree.h): by base_gfn, for the readers; by (as_id, id),
+ * for this file; by host address, for the MMU notifier.  An update builds new
+ * trees that share all but O(log n) nodes with the current ones, so it costs
+ * O(log n) time and memory whatever the number of slots.
  */
 static struct kvm_memslots *snapshot_alloc(const struct kvm_memslots *from)
 {
@@ -87,15 +87,17 @@ struct kvm_memory_slot *kvm_gfn_to_memslot(struct kvm_memslots *slots, u64 gfn)
 
 static struct kvm_memory_slot *slot_by_id(const struct kvm_memslots *slots, u16 as_id, u16 id)
 {
-	struct kvm_slot_node *n = slot_tree_find(slots->by_id, ((u32)as_id << 16) | id);
+	struct slot_key k = { .key = ((u32)as_id << 16) | id };
+	struct kvm_slot_node *n = slot_tree_find(slots->by_id, k);
 
 	return n ? n->slot : NULL;
 }
 
-bool kvm_memslots_for_each(struct kvm_memslots *slots,
-			   void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg)
+bool kvm_memslots_for_each_hva(struct kvm_memslots *slots, unsigned long start,
+			       unsigned long end,
+			       void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg)
 {
-	return slot_tree_walk(slots->by_gfn, fn, arg);
+	return slot_tree_walk_hva(slots->by_hva, start, end, fn, arg);
 }
 
 /*
@@ -289,6 +291,7 @@ void kvm_memslots_exit(struct kvm_vm *vm)
 		return;
 	slot_tree_free(slots->by_gfn, slot_free);
 	slot_tree_free(slots->by_id, NULL);
+	slot_tree_free(slots->by_hva, NULL);
 	kfree(slots);
 	RCU_INIT_POINTER(vm->slots, NULL);
 }
@@ -388,38 +391,56 @@ static void slot_update_free(struct slot_update *u)
 	kfree(u->garbage);
 }
 
+/* The keys of a slot in each tree of a snapshot. */
+static struct slot_key gfn_key(const struct kvm_memory_slot *s)
+{
+	return (struct slot_key){ .key = s->base_gfn };
+}
+
+static struct slot_key id_key(const struct kvm_memory_slot *s)
+{
+	return (struct slot_key){ .key = slot_key(s) };
+}
+
+static struct slot_key hva_key(const struct kvm_memory_slot *s)
+{
+	return (struct slot_key){ .key = s->userspace_addr, .key2 = slot_key(s) };
+}
+
+/* In one tree: in (if any) instead of out (if any). */
+static int tree_swap(struct slot_edit *e, struct kvm_slot_node **root,
+		     struct slot_key (*key)(const struct kvm_memory_slot *),
+		     struct kvm_memory_slot *out, struct kvm_memory_slot *in)
+{
+	int r;
+
+	if (out && in && key(out).key == key(in).key && key(out).key2 == key(in).key2)
+		return slot_tree_replace(e, root, key(in), in);
+	if (out) {
+		r = slot_tree_remove(e, root, key(out));
+		if (r)
+			return r;
+	}
+	return in ? slot_tree_insert(e, root, key(in), in) : 0;
+}
+
 /*
  * Make dst (a copy of the snapshot it is built from) hold in instead of out;
- * either may be NULL.  When both are given they have the same number, so the
- * tree by number just swaps the slot and the tree by gfn does so too unless
- * the slot moves.
+ * either may be NULL.  When both are given they have the same number and host
+ * address, so only the tree by gfn may see a move.
  */
 static int snapshot_swap(struct slot_edit *e, struct kvm_memslots *dst,
 			 struct kvm_memory_slot *out, struct kvm_memory_slot *in)
 {
 	int r;
 
-	if (out && in)
-		r = slot_tree_replace(e, &dst->by_id, slot_key(in), in);
-	else if (out)
-		r = slot_tree_remove(e, &dst->by_id, slot_key(out));
-	else
-		r = slot_tree_insert(e, &dst->by_id, slot_key(in), in);
+	r = tree_swap(e, &dst->by_id, id_key, out, in);
+	if (!r)
+		r = tree_swap(e, &dst->by_hva, hva_key, out, in);
+	if (!r)
+		r = tree_swap(e, &dst->by_gfn, gfn_key, out, in);
 	if (r)
 		return r;
-
-	if (out && in && out->base_gfn == in->base_gfn)
-		return slot_tree_replace(e, &dst->by_gfn, in->base_gfn, in);
-	if (out) {
-		r = slot_tree_remove(e, &dst->by_gfn, out->base_gfn);
-		if (r)
-			return r;
-	}
-	if (in) {
-		r = slot_tree_insert(e, &dst->by_gfn, in->base_gfn, in);
-		if (r)
-			return r;
-	}
 	dst->nr = dst->nr + !!in - !!out;
 	dst->generation++;
 	return 0;

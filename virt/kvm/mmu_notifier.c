@@ -47,10 +47,9 @@ static void zap_slot_part(struct kvm_memory_slot *s, void *arg)
 }
 
 /*
- * Zap the guest mappings of every slot whose host range meets [start, end).
- * Slots are indexed by gfn, not by host address, so this walks them all.
- * Hidden slots (being deleted or moved) are included on purpose: their
- * mappings may still exist.  Caller holds slots_srcu and mmu_lock.
+ * Zap the guest mappings of every slot whose host range meets [start, end),
+ * found through the snapshot's tree by host address.  Hidden slots (being
+ * deleted or moved) are included on purpose: their mappings may still exist.  Caller holds slots_srcu and mmu_lock.
  *
  * The snapshot is read here, under mmu_lock, not when slots_srcu was taken: a
  * fault that installed a mapping before we got the lock had looked its slot up
@@ -63,7 +62,7 @@ static void zap_hva_range(struct kvm_vm *vm, unsigned long start, unsigned long 
 	struct hva_zap z = { .vm = vm, .start = start, .end = end };
 
 	/* A walk that gave up: dropping every mapping is always safe. */
-	if (!kvm_memslots_for_each(slots, zap_slot_part, &z))
+	if (!kvm_memslots_for_each_hva(slots, start, end, zap_slot_part, &z))
 		kvm_arch_zap_gfn_range(vm, 0, U64_MAX);
 }
 

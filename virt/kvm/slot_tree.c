@@ -16,7 +16,42 @@
 #include <linux/slab.h>
 #include <linux/random.h>
 #include <linux/bug.h>
+#include <linux/kvm_memslot.h>
 #include "slot_tree.h"
+
+/* Is the node's key below k? */
+static bool key_below(const struct kvm_slot_node *n, struct slot_key k)
+{
+	return n->key < k.key || (n->key == k.key && n->key2 < k.key2);
+}
+
+static bool key_equal(const struct kvm_slot_node *n, struct slot_key k)
+{
+	return n->key == k.key && n->key2 == k.key2;
+}
+
+static unsigned long slot_hva_end(const struct kvm_memory_slot *s)
+{
+	return s->userspace_addr + (s->npages << PAGE_SHIFT);
+}
+
+/*
+ * Recompute max_end on the nodes this edit made, children first.  Only they
+ * can be stale: an older node's subtree is unchanged.  Recursion as deep as
+ * the tree (some 45 levels for 32764 random-priority slots).
+ */
+static void fix_max_end(struct kvm_slot_node *n)
+{
+	if (!n || !n->fresh)
+		return;
+	fix_max_end(n->left);
+	fix_max_end(n->right);
+	n->max_end = slot_hva_end(n->slot);
+	if (n->left)
+		n->max_end = max(n->max_end, n->left->max_end);
+	if (n->right)
+		n->max_end = max(n->max_end, n->right->max_end);
+}
 
 /* n itself if the edit made it, else a fresh copy of it that replaces it. */
 static struct kvm_slot_node *own(struct slot_edit *e, struct kvm_slot_node *n)
@@ -39,14 +74,14 @@ static struct kvm_slot_node *own(struct slot_edit *e, struct kvm_slot_node *n)
 }
 
 /* *lo = the keys of t below key, *hi = the others. */
-static int split(struct slot_edit *e, struct kvm_slot_node *t, u64 key,
+static int split(struct slot_edit *e, struct kvm_slot_node *t, struct slot_key key,
 		 struct kvm_slot_node **lo, struct kvm_slot_node **hi)
 {
 	while (t) {
 		t = own(e, t);
 		if (!t)
 			return -ENOMEM;
-		if (t->key < key) {
+		if (key_below(t, key)) {
 			*lo = t;
 			lo = &t->right;
 			t = t->right;
@@ -86,7 +121,7 @@ static int merge(struct slot_edit *e, struct kvm_slot_node *a, struct kvm_slot_n
 	return 0;
 }
 
-int slot_tree_insert(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
+int slot_tree_insert(struct slot_edit *e, struct kvm_slot_node **root, struct slot_key key,
 		     struct kvm_memory_slot *slot)
 {
 	struct kvm_slot_node *n, *lo, *hi, *mid;
@@ -97,7 +132,8 @@ int slot_tree_insert(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
 	n = kzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
 	if (!n)
 		return -ENOMEM;
-	n->key = key;
+	n->key = key.key;
+	n->key2 = key.key2;
 	n->slot = slot;
 	n->prio = get_random_u32();
 	n->fresh = true;
@@ -109,32 +145,38 @@ int slot_tree_insert(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
 		r = merge(e, lo, n, &mid);
 	if (!r)
 		r = merge(e, mid, hi, root);
+	if (!r)
+		fix_max_end(*root);
 	return r;
 }
 
-int slot_tree_remove(struct slot_edit *e, struct kvm_slot_node **root, u64 key)
+int slot_tree_remove(struct slot_edit *e, struct kvm_slot_node **root, struct slot_key key)
 {
 	struct kvm_slot_node **link = root, *t;
+	int r;
 
 	while ((t = *link)) {
-		if (t->key == key) {
+		if (key_equal(t, key)) {
 			/* Gone from the new tree; freed after the old one. */
 			t->dead_next = e->replaced;
 			e->replaced = t;
 			e->nr_replaced++;
-			return merge(e, t->left, t->right, link);
+			r = merge(e, t->left, t->right, link);
+			if (!r)
+				fix_max_end(*root);
+			return r;
 		}
 		t = own(e, t);
 		if (!t)
 			return -ENOMEM;
 		*link = t;
-		link = key < t->key ? &t->left : &t->right;
+		link = key_below(t, key) ? &t->right : &t->left;
 	}
 	WARN_ON_ONCE(1);
 	return -ENOENT;
 }
 
-int slot_tree_replace(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
+int slot_tree_replace(struct slot_edit *e, struct kvm_slot_node **root, struct slot_key key,
 		      struct kvm_memory_slot *slot)
 {
 	struct kvm_slot_node **link = root, *t;
@@ -144,11 +186,12 @@ int slot_tree_replace(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
 		if (!t)
 			return -ENOMEM;
 		*link = t;
-		if (t->key == key) {
+		if (key_equal(t, key)) {
 			t->slot = slot;
+			fix_max_end(*root);
 			return 0;
 		}
-		link = key < t->key ? &t->left : &t->right;
+		link = key_below(t, key) ? &t->right : &t->left;
 	}
 	WARN_ON_ONCE(1);
 	return -ENOENT;
@@ -209,10 +252,10 @@ void slot_tree_free(struct kvm_slot_node *root, void (*fn)(struct kvm_memory_slo
 	}
 }
 
-struct kvm_slot_node *slot_tree_find(struct kvm_slot_node *t, u64 key)
+struct kvm_slot_node *slot_tree_find(struct kvm_slot_node *t, struct slot_key key)
 {
-	while (t && t->key != key)
-		t = key < t->key ? t->left : t->right;
+	while (t && !key_equal(t, key))
+		t = key_below(t, key) ? t->right : t->left;
 	return t;
 }
 
@@ -231,22 +274,30 @@ struct kvm_slot_node *slot_tree_floor(struct kvm_slot_node *t, u64 key)
 	return best;
 }
 
-bool slot_tree_walk(struct kvm_slot_node *t,
-		    void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg)
+bool slot_tree_walk_hva(struct kvm_slot_node *t, unsigned long start, unsigned long end,
+			void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg)
 {
 	struct kvm_slot_node *stack[SLOT_TREE_WALK_DEPTH];
 	int depth = 0;
 
-	while (t || depth) {
-		while (t) {
-			if (depth == SLOT_TREE_WALK_DEPTH)
-				return false;
-			stack[depth++] = t;
+	for (;;) {
+		/* Nothing in t's subtree ends above start: skip it whole. */
+		if (t && t->max_end > start) {
+			/* Slots in the right subtree start at or after this one. */
+			if (t->key < end) {
+				if (slot_hva_end(t->slot) > start)
+					fn(t->slot, arg);
+				if (t->right) {
+					if (depth == SLOT_TREE_WALK_DEPTH)
+						return false;
+					stack[depth++] = t->right;
+				}
+			}
 			t = t->left;
+			continue;
 		}
+		if (!depth)
+			return true;
 		t = stack[--depth];
-		fn(t->slot, arg);
-		t = t->right;
 	}
-	return true;
 }

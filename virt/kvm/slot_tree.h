@@ -2,8 +2,10 @@
 /*
  * Persistent (copy-on-write) search trees of memory slots, for memslot.c.
  *
- * A tree is a treap keyed by a u64 (unique within the tree), balanced by a
- * random priority per node.  Published trees are never modified: an edit
+ * A tree is a treap keyed by (u64, u32) pairs (unique within the tree),
+ * balanced by a random priority per node.  Every node also knows the highest
+ * host address end (userspace_addr + size) of the slots in its subtree, which
+ * makes a tree keyed by host address an interval tree.  Published trees are never modified: an edit
  * copies the nodes on the paths it changes (O(log n) of them, expected) and
  * shares every other node with the tree it started from, so a reader under
  * SRCU keeps a consistent tree for as long as it looks.  Nodes the edit copied
@@ -21,11 +23,18 @@
 
 struct kvm_memory_slot;
 
+struct slot_key {
+	u64 key;
+	u32 key2;				/* breaks ties of key */
+};
+
 struct kvm_slot_node {
 	struct kvm_slot_node *left, *right;	/* smaller keys, larger keys */
 	struct kvm_memory_slot *slot;
 	u64 key;
+	u32 key2;
 	u32 prio;				/* max-heap order */
+	unsigned long max_end;			/* highest slot hva end in this subtree */
 	bool fresh;				/* private to the edit that made it */
 	struct kvm_slot_node *alloc_next;	/* slot_edit.allocated */
 	struct kvm_slot_node *dead_next;	/* slot_edit.replaced, then the garbage queue */
@@ -39,10 +48,10 @@ struct slot_edit {
 };
 
 /* Edits: 0 or -ENOMEM (then the edit as a whole must be aborted). */
-int slot_tree_insert(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
+int slot_tree_insert(struct slot_edit *e, struct kvm_slot_node **root, struct slot_key key,
 		     struct kvm_memory_slot *slot);
-int slot_tree_remove(struct slot_edit *e, struct kvm_slot_node **root, u64 key);
-int slot_tree_replace(struct slot_edit *e, struct kvm_slot_node **root, u64 key,
+int slot_tree_remove(struct slot_edit *e, struct kvm_slot_node **root, struct slot_key key);
+int slot_tree_replace(struct slot_edit *e, struct kvm_slot_node **root, struct slot_key key,
 		      struct kvm_memory_slot *slot);
 
 /* Make the edit's nodes ordinary (call before a second edit builds on them). */
@@ -57,19 +66,21 @@ void slot_nodes_free(struct kvm_slot_node *list);
 void slot_tree_free(struct kvm_slot_node *root, void (*fn)(struct kvm_memory_slot *slot));
 
 /* Lookups; read-only, need only that the tree stays alive (SRCU). */
-struct kvm_slot_node *slot_tree_find(struct kvm_slot_node *root, u64 key);
-/* Node with the largest key <= key, or NULL. */
+struct kvm_slot_node *slot_tree_find(struct kvm_slot_node *root, struct slot_key key);
+/* Node with the largest key <= key (key2 not looked at), or NULL. */
 struct kvm_slot_node *slot_tree_floor(struct kvm_slot_node *root, u64 key);
 
-/*
- * Call fn on every slot in key order, without allocating.  Returns false,
- * having visited only some slots, if the tree is deeper than the walk's stack
- * (SLOT_TREE_WALK_DEPTH; a treap of 32764 random-priority nodes is about 45
- * deep, and more than 64 is vanishingly unlikely): the caller then falls back
- * on something that needs no walk.
+/* The depth of stack a walk has; a treap of 32764 random-priority nodes is
+ * about 45 deep, and more than 64 is vanishingly unlikely.
  */
 #define SLOT_TREE_WALK_DEPTH	64
-bool slot_tree_walk(struct kvm_slot_node *root,
-		    void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg);
+
+/*
+ * In a tree keyed by (userspace_addr, anything): call fn on every slot whose
+ * host range meets [start, end), visiting only subtrees that can hold one.
+ * Returns false, having visited only some, if the walk's stack runs out.
+ */
+bool slot_tree_walk_hva(struct kvm_slot_node *root, unsigned long start, unsigned long end,
+			void (*fn)(struct kvm_memory_slot *slot, void *arg), void *arg);
 
 #endif /* KVM_SLOT_TREE_H */
