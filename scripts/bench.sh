@@ -174,6 +174,8 @@ grep -q '^DONE' "$RES" || echo "bench: the VM did not finish (see ${OUT#"$TOP"/}
 # tests/qemu/run.sh boots Debian's kernel under unmodified QEMU in the test VM
 # (its own boots, without icount: a wall-clock figure) and leaves the time from
 # QEMU's start to the guest's first userspace line in build/qemu/<impl>/boot-times.txt.
+# Each implementation gets BENCH_QEMU_LIMIT seconds (200), so that make bench stays
+# well under 15 minutes; past that the figure is n/a.
 QEMU_BOOT_CONFIG=${BENCH_QEMU_CONFIG:-qemu_microvm_smp1_irqchip_on}
 QEMU_BOOT=(- -)
 QEMU_BOOT_NA=
@@ -181,7 +183,7 @@ qemu_boot_time()
 {
 	local impl=$1 t
 
-	timeout "${BENCH_QEMU_LIMIT:-300}" "$TOP/tests/qemu/run.sh" --impl "$impl" \
+	timeout "${BENCH_QEMU_LIMIT:-200}" "$TOP/tests/qemu/run.sh" --impl "$impl" \
 		--configs "$QEMU_BOOT_CONFIG" > "$OUT/qemu-boot-$impl.log" 2>&1
 	t=$(awk -v c="$QEMU_BOOT_CONFIG" '$1 == c { print $2 }' \
 		"$TOP/build/qemu/$impl/boot-times.txt" 2>/dev/null)
