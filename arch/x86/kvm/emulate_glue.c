@@ -392,6 +392,18 @@ void kvmx86_emu_free(struct kvm_x86_vcpu *v)
 	v->emu = NULL;
 }
 
+/*
+ * After an emulated instruction: a shadow it ran under (STI, MOV SS) ends, and one
+ * of its own begins if it loaded SS (SDM MOV: interrupts are inhibited until after
+ * the next instruction).  Linux skips the new shadow when the instruction itself
+ * ran in one; we do not look at the old shadow, which the test VM's CPU reports
+ * set on the first guest instruction after our "sti; vmrun".
+ */
+static void kvmx86_emu_shadow(struct kvm_x86_vcpu *v, bool mov_ss)
+{
+	kvm_x86_ops->set_interrupt_shadow(v, mov_ss ? KVM_X86_SHADOW_INT_MOV_SS : 0);
+}
+
 /* Turn an emulator status into what the run loop does next. */
 static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 {
@@ -401,6 +413,7 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 
 	switch (st) {
 	case EMU_DONE:
+		kvmx86_emu_shadow(v, ctxt->mov_ss);
 		kvmx86_insn_done(v);
 		fallthrough;
 	case EMU_FAULT:

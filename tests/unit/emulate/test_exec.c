@@ -905,6 +905,23 @@ static void sreg_load(void)
 	st = run(&v, "8e 13", NULL);					/* mov ss, [rbx] */
 	UT_CHECK(st == EMU_DONE && v.seg[EMU_SS].unusable, "64-bit null SS at CPL 0 loads");
 
+	/* Loading SS asks for an interrupt shadow; other registers do not. */
+	setup(&v, 32);
+	v.gdt_base = 0x800;
+	v.gdt_limit = 0x3f;
+	gdt_desc(0x800, 2, 0, 0xfffff, 0x93, 0xc0);
+	v.gpr[EMU_RBX] = 0x1000;
+	wr(0x1000, 0x10, 2);
+	st = run(&v, "8e 13", NULL);					/* mov ss, [ebx] */
+	UT_CHECK(st == EMU_DONE && v.ctxt.mov_ss, "mov ss: shadow requested");
+	v.rip = 0x100;
+	st = run(&v, "8e 03", NULL);					/* mov es, [ebx] */
+	UT_CHECK(st == EMU_DONE && !v.ctxt.mov_ss, "mov es: no shadow");
+	setup(&v, 0);
+	v.gpr[EMU_RBX] = 0x1000;
+	st = run(&v, "8e 17", NULL);					/* real: mov ss, [bx] */
+	UT_CHECK(st == EMU_DONE && v.ctxt.mov_ss, "real mode mov ss: shadow requested");
+
 	/* A selector read from device memory: exit, then the load. */
 	setup(&v, 32);
 	v.gdt_base = 0x800;

@@ -81,6 +81,7 @@ static void load_state(struct emu_ctxt *ctxt)
 	for (i = 0; i < EMU_NR_GPRS; i++)
 		ctxt->gpr[i] = ops->get_gpr(ctxt, i);
 	ctxt->gpr_dirty = 0;
+	ctxt->mov_ss = false;
 	ctxt->rip = ops->get_rip(ctxt);
 	ctxt->rflags = ops->get_rflags(ctxt);
 	ctxt->cr0 = ops->get_cr(ctxt, 0);
@@ -615,6 +616,7 @@ static int load_sreg_prot(struct emu_ctxt *ctxt, unsigned int seg, u16 sel)
 load:
 	ctxt->seg[seg] = s;
 	ctxt->seg_loaded |= 1u << seg;
+	ctxt->mov_ss = seg == EMU_SS;
 	ctxt->ops->set_seg(ctxt, seg, &s);	/* no fault can follow the load */
 	return X_OK;
 }
@@ -639,6 +641,7 @@ int emu_load_sreg(struct emu_ctxt *ctxt, unsigned int seg, u16 sel)
 		s.dpl = 3;
 	}
 	ctxt->seg[seg] = s;
+	ctxt->mov_ss = seg == EMU_SS;
 	ctxt->ops->set_seg(ctxt, seg, &s);	/* no fault can follow the load */
 	return X_OK;
 }

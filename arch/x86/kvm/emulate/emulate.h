@@ -256,6 +256,7 @@ struct emu_ctxt {
 	u32 rep_budget;
 
 	/* Results. */
+	bool mov_ss;		/* the instruction loaded SS: interrupts wait one more */
 	struct emu_fault fault;
 	struct emu_exit exit;
 	struct emu_insn insn;

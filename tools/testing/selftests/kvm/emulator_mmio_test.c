@@ -9,6 +9,8 @@
  * crossing and faults are in emulator_mmio_string_test.c.  The payload format
  * is described in include/mmio_payload.h.
  */
+#include <sys/ioctl.h>
+
 #include "mmio_payload.h"
 
 /* ---- MOV ----------------------------------------------------------------- */
@@ -590,6 +592,72 @@ static const struct mmio_payload alu_table[] = {
 		RD(0xc708, 2, 0x1234), WR(0xc70a, 2, 0x1234), V(KT_RAW_STACK) } },
 };
 
+/* ---- Interrupt shadow after an emulated instruction ------------------------ */
+
+MP_PAYLOAD(shadow_mov_ss,
+	"mov 0xc076, %ss\n"
+	"nop\n");
+
+MP_PAYLOAD(shadow_sti,
+	"sti\n"
+	"mov 0xc000, %eax\n"
+	"nop\n");
+
+/*
+ * Complete the MMIO read the payload stopped at with immediate_exit set, so that
+ * KVM_RUN finishes the instruction and returns at once; then the interrupt shadow
+ * (KVM_GET_VCPU_EVENTS) must be want_shadow and RIP past the instruction.
+ */
+static void shadow_case(const uint8_t *code, const uint8_t *end, enum kt_cpu_mode mode,
+			uint64_t gpa, uint16_t data, uint64_t rip_after, bool want_shadow)
+{
+	/* mp_vm_create() takes [c16, c32) in real mode, [c32, c64) in 32-bit modes */
+	struct mmio_payload p = {
+		.name = "shadow",
+		.code = { code, mode == KT_MODE_REAL ? end : code, end, end },
+	};
+	struct kvm_vcpu_events ev;
+	struct kvm_regs regs;
+	struct kt_raw_vm r;
+	struct kvm_run *run;
+	int ret;
+
+	mp_vm_create(&r, &p, mode);
+	run = r.vcpu->run;
+	kt_vcpu_run_ok(r.vcpu);
+	if (run->exit_reason != KVM_EXIT_MMIO)
+		kt_dump_exit(r.vcpu);
+	KT_ASSERT(run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == gpa &&
+		  !run->mmio.is_write, "%s: expected a read of 0x%lx", kt_mode_name(mode), gpa);
+	memcpy(run->mmio.data, &data, 2);
+	run->immediate_exit = 1;
+	ret = kt_vcpu_run(r.vcpu);
+	KT_ASSERT(ret == -1 && errno == EINTR, "KVM_RUN with immediate_exit: %d", ret);
+	run->immediate_exit = 0;
+	kt_get_regs(r.vcpu, &regs);
+	KT_ASSERT_OK(ioctl(r.vcpu->fd, KVM_GET_VCPU_EVENTS, &ev));
+	KT_CHECK(regs.rip == rip_after, "%s: rip 0x%llx, want 0x%lx", kt_mode_name(mode),
+		 (unsigned long long)regs.rip, rip_after);
+	KT_CHECK(!!ev.interrupt.shadow == want_shadow, "%s: interrupt shadow 0x%x, want %s",
+		 kt_mode_name(mode), ev.interrupt.shadow, want_shadow ? "set" : "clear");
+	kt_vcpu_run_ok(r.vcpu);
+	KT_CHECK(run->exit_reason == KVM_EXIT_HLT, "%s: no hlt at the end (%s)",
+		 kt_mode_name(mode), kt_exit_name(run->exit_reason));
+	kt_raw_free(&r);
+}
+
+static void test_interrupt_shadow(void)
+{
+	/* mov 0xc076, %ss: 8e 16 76 c0 (16-bit), 8e 15 76 c0 00 00 (32-bit) */
+	shadow_case(shadow_mov_ss_16, shadow_mov_ss_32, KT_MODE_REAL, 0xc076, 0,
+		    KT_RAW_CODE + 4, true);
+	shadow_case(shadow_mov_ss_32, shadow_mov_ss_64, KT_MODE_PROT32, 0xc076,
+		    KT_RAW_SEL_DATA32, KT_RAW_CODE + 6, true);
+	/* sti; mov 0xc000, %eax (a1 00 c0 00 00): the STI shadow ends with the mov */
+	shadow_case(shadow_sti_32, shadow_sti_64, KT_MODE_PROT32, 0xc000, 0, KT_RAW_CODE + 6,
+		    false);
+}
+
 static void test_mov(void)
 {
 	mp_run_table(mov_table, KTEST_NCASES(mov_table));
@@ -603,6 +671,7 @@ static void test_alu(void)
 static const struct ktest_case cases[] = {
 	{ "mov_movzx_movsx_sreg_movnti", test_mov },
 	{ "alu_incdec_xchg_cmpxchg_bt_setcc_pushpop", test_alu },
+	{ "interrupt_shadow_after_emulation", test_interrupt_shadow },
 };
 
 int main(void)

@@ -153,6 +153,8 @@ struct mmio_payload {
 	OUTP(MP_PORT_VEC, 1, 13), OUTP(MP_PORT_ERR, 4, err),			\
 	OUTP(MP_PORT_ECX, 4, ecx), OUTP(MP_PORT_EDI, 4, edi)
 
+/* The VM mp_run_table() runs payload p in (free it with kt_raw_free()). */
+void mp_vm_create(struct kt_raw_vm *r, const struct mmio_payload *p, enum kt_cpu_mode mode);
 /* Run every payload of the table in each of its modes; failures are reported per payload. */
 void mp_run_table(const struct mmio_payload *t, size_t n);
 /* True when the loaded kvm.ko is Linux's own (in-tree) rather than ours. */

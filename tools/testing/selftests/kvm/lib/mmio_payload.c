@@ -128,7 +128,7 @@ static void mp_page_table(uint8_t *mem, enum kt_cpu_mode mode)
 	}
 }
 
-static void mp_setup(struct kt_raw_vm *r, const struct mmio_payload *p, enum kt_cpu_mode mode)
+void mp_vm_create(struct kt_raw_vm *r, const struct mmio_payload *p, enum kt_cpu_mode mode)
 {
 	const uint8_t *code, *end;
 	struct kvm_sregs s;
@@ -214,7 +214,7 @@ static bool mp_run_one(const struct mmio_payload *p, enum kt_cpu_mode mode)
 	bool ok = false;
 	int i, step = 0;
 
-	mp_setup(&r, p, mode);
+	mp_vm_create(&r, p, mode);
 	run = r.vcpu->run;
 	for (i = 0; i < MP_MAX_STEPS; i++) {
 		const struct mp_step *s = &p->steps[i];
