@@ -531,6 +531,35 @@ static void gen_cmpxchg(struct gen *g, struct pick *p)
 	emit_op(g, osz, op, 2, reg, mem, rmreg, mem && (rnd() & 1), 0);
 }
 
+static void gen_xadd(struct gen *g, struct pick *p)
+{
+	u8 op[3];
+
+	op[0] = 0x0f;
+	op[1] = p->osz == 1 ? 0xc0 : 0xc1;
+	emit_op(g, p->osz, op, 2, p->reg, p->mem, p->rmreg, p->mem && (rnd() & 1), 0);
+}
+
+/* CMOVcc r, r/m (no byte form): a false 32-bit one still clears the upper half. */
+static void gen_cmov(struct gen *g, struct pick *p)
+{
+	u8 op[3];
+
+	op[0] = 0x0f;
+	op[1] = (u8)(0x40 + rnd() % 16);
+	emit_op(g, p->osz == 1 ? 4 : p->osz, op, 2, p->reg, p->mem, p->rmreg, false, 0);
+}
+
+/* CMPXCHG8B m64 (memory only: the register form is #UD); mostly the unequal path. */
+static void gen_cmpxchg8b(struct gen *g, struct pick *p)
+{
+	u8 op[3];
+
+	op[0] = 0x0f;
+	op[1] = 0xc7;
+	emit_op(g, 4, op, 2, 1, true, p->rmreg, rnd() & 1, 0);
+}
+
 static void gen_bt(struct gen *g, struct pick *p)
 {
 	unsigned int osz = p->osz;
@@ -749,6 +778,9 @@ static const struct {
 	{ "MOVZX/MOVSX/MOVSXD", gen_movx },
 	{ "XCHG", gen_xchg },
 	{ "CMPXCHG", gen_cmpxchg },
+	{ "CMPXCHG8B", gen_cmpxchg8b },
+	{ "XADD", gen_xadd },
+	{ "CMOVcc", gen_cmov },
 	{ "BT/BTS/BTR/BTC r", gen_bt },
 	{ "BT* imm", gen_bt_imm },
 	{ "SETcc", gen_setcc },
