@@ -36,6 +36,13 @@
  */
 #define TDP_HUGE		(1ULL << 7)
 #define TDP_HUGE_PAGES		512	/* 4 KiB pages in a 2 MiB leaf */
+/*
+ * Software bit of a leaf (ignored by the hardware in both formats: AVL in AMD's
+ * tables, bit 11 is ignored in EPT): the host page was writable when the leaf
+ * was made, so a write-protected leaf may simply be made writable again (the
+ * MMU notifier removes the leaf before the host write-protects its own side).
+ */
+#define TDP_HOST_WRITABLE	(1ULL << 11)
 
 /* Index of gpa in a table of the given level (1 = leaf table). */
 static unsigned int tdp_index(u64 gpa, int level)
@@ -200,15 +207,15 @@ void kvm_arch_write_protect_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 		kvm_tdp_flush_remote(vm);
 }
 
-/* Page-table pages for one fault, allocated before mmu_lock is taken. */
-struct tdp_page_cache {
-	int nr;
-	u64 *pages[TDP_MAX_LEVELS - 1];
-};
-
-static int tdp_cache_fill(struct tdp_page_cache *c)
+/*
+ * Page-table pages for a fault are allocated before mmu_lock is taken, from a
+ * small per-vCPU cache (struct kvm_tdp_page_cache in x86.h) topped up before
+ * each fault: a fault that makes no new table takes nothing from it, so most
+ * faults allocate nothing.  vcpu->mutex guards the cache.
+ */
+static int tdp_cache_fill(struct kvm_tdp_page_cache *c)
 {
-	while (c->nr < TDP_MAX_LEVELS - 1) {
+	while (c->nr < KVM_TDP_CACHE_PAGES) {
 		unsigned long p = get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 		if (!p)
@@ -218,8 +225,11 @@ static int tdp_cache_fill(struct tdp_page_cache *c)
 	return 0;
 }
 
-static void tdp_cache_free(struct tdp_page_cache *c)
+/* vCPU destruction: give the cached pages back. */
+void kvm_tdp_vcpu_free(struct kvm_x86_vcpu *v)
 {
+	struct kvm_tdp_page_cache *c = &v->tdp_cache;
+
 	while (c->nr)
 		free_page((unsigned long)c->pages[--c->nr]);
 }
@@ -230,7 +240,7 @@ static void tdp_cache_free(struct tdp_page_cache *c)
  * 4 KiB one is replaced by an empty table (*flush set): the new 4 KiB leaf is
  * then the only mapping of that range.  mmu_lock held.
  */
-static u64 *tdp_descend(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, int to_level,
+static u64 *tdp_descend(struct kvm_vm *vm, struct kvm_tdp_page_cache *c, u64 gpa, int to_level,
 			bool *flush)
 {
 	const struct kvm_tdp_format *fmt = kvm_x86_ops->tdp_format;
@@ -256,7 +266,7 @@ static u64 *tdp_descend(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, in
 }
 
 /* Install a 4 KiB leaf for gpa; mmu_lock held. */
-static void tdp_install(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u64 leaf,
+static void tdp_install(struct kvm_vm *vm, struct kvm_tdp_page_cache *c, u64 gpa, u64 leaf,
 			bool *flush)
 {
 	u64 *table = tdp_descend(vm, c, gpa, 1, flush);
@@ -281,7 +291,7 @@ static bool tdp_table_empty(const u64 *table)
  * still in the way it does nothing and returns false; an empty leftover table
  * is replaced (and freed once no vCPU can still walk it).  mmu_lock held.
  */
-static bool tdp_install_huge(struct kvm_vm *vm, struct tdp_page_cache *c, u64 gpa, u64 leaf,
+static bool tdp_install_huge(struct kvm_vm *vm, struct kvm_tdp_page_cache *c, u64 gpa, u64 leaf,
 			     bool *flush)
 {
 	u64 *table = tdp_descend(vm, c, gpa, 2, flush);
@@ -361,11 +371,36 @@ static bool fault_maps_huge(struct kvm_vm *vm, unsigned long hva)
 	return host_maps_huge(vm->mm, hva);
 }
 
+/*
+ * A write to a leaf write-protected for dirty logging whose host page was
+ * writable: make the leaf writable again without going to the host's page
+ * tables.  Adding a permission needs no TLB flush.  mmu_lock held.
+ */
+static bool tdp_fast_unprotect(struct kvm_vm *vm, u64 gpa)
+{
+	const struct kvm_tdp_format *fmt = kvm_x86_ops->tdp_format;
+	struct kvm_x86_vm *xvm = vm->arch;
+	u64 *table = xvm->tdp_root, e;
+	int level;
+
+	for (level = xvm->tdp_levels; level > 1; level--) {
+		e = table[tdp_index(gpa, level)];
+		if (!(e & fmt->present) || (e & TDP_HUGE))
+			return false;
+		table = tdp_table_of(e);
+	}
+	e = table[tdp_index(gpa, 1)];
+	if (!(e & fmt->present) || (e & fmt->writable) || !(e & TDP_HOST_WRITABLE))
+		return false;
+	WRITE_ONCE(table[tdp_index(gpa, 1)], e | fmt->writable);
+	return true;
+}
+
 int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 {
 	const struct kvm_tdp_format *fmt = kvm_x86_ops->tdp_format;
 	struct kvm_vm *vm = v->vcpu->vm;
-	struct tdp_page_cache cache = { 0 };
+	struct kvm_tdp_page_cache *cache = &v->tdp_cache;
 	struct kvm_memory_slot *slot;
 	unsigned long seq, hva;
 	struct page *page;
@@ -378,9 +413,9 @@ int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 		return KVM_TDP_MMIO;
 
 retry:
-	r = tdp_cache_fill(&cache);
+	r = tdp_cache_fill(cache);
 	if (r)
-		goto out;
+		return r;
 
 	seq = kvm_mmu_invalidate_seq_begin(vm);
 	idx = srcu_read_lock(&vm->slots_srcu);
@@ -398,8 +433,26 @@ retry:
 	 */
 	map_writable = !(slot->flags & KVM_MEM_READONLY) &&
 		       (write || !slot->dirty_bitmap);
+	if (write && map_writable && slot->dirty_bitmap) {
+		bool done;
+
+		spin_lock(&vm->mmu_lock);
+		done = tdp_fast_unprotect(vm, gpa);
+		if (done)
+			kvm_mark_page_dirty(vm, slot, gfn);
+		spin_unlock(&vm->mmu_lock);
+		if (done) {
+			srcu_read_unlock(&vm->slots_srcu, idx);
+			kvm_vcpu_stat_inc(v->vcpu, pf_fixed);
+			return KVM_EXIT_ACTION_RESUME;
+		}
+	}
 	huge = slot_allows_huge(slot, gfn);
-	r = get_user_pages_unlocked(hva, 1, &page, map_writable ? FOLL_WRITE : 0);
+	/* The lockless walk first; the slow path may fault the page in. */
+	if (get_user_page_fast_only(hva, map_writable ? FOLL_WRITE : 0, &page))
+		r = 1;
+	else
+		r = get_user_pages_unlocked(hva, 1, &page, map_writable ? FOLL_WRITE : 0);
 	if (r != 1) {
 		srcu_read_unlock(&vm->slots_srcu, idx);
 		/* No host page behind the slot: nothing the guest can be given. */
@@ -415,20 +468,20 @@ retry:
 		cond_resched();
 		goto retry;
 	}
-	bits = fmt->present | fmt->leaf | (map_writable ? fmt->writable : 0);
+	bits = fmt->present | fmt->leaf | (map_writable ? fmt->writable | TDP_HOST_WRITABLE : 0);
 	flush = false;
 	if (huge && fault_maps_huge(vm, hva)) {
 		/* The host maps the 2 MiB range contiguously: page is one of its 512. */
 		u64 first = page_to_phys(page) - ((hva & (PMD_SIZE - 1)) & PAGE_MASK);
 
 		huge = IS_ALIGNED(first, PMD_SIZE) &&
-		       tdp_install_huge(vm, &cache, gpa & ~(PMD_SIZE - 1),
+		       tdp_install_huge(vm, cache, gpa & ~(PMD_SIZE - 1),
 					(first & TDP_ADDR_MASK) | bits, &flush);
 	} else {
 		huge = false;
 	}
 	if (!huge)
-		tdp_install(vm, &cache, gpa, (page_to_phys(page) & TDP_ADDR_MASK) | bits, &flush);
+		tdp_install(vm, cache, gpa, (page_to_phys(page) & TDP_ADDR_MASK) | bits, &flush);
 	if (flush)
 		kvm_tdp_flush_remote(vm);
 	if (write)
@@ -441,9 +494,8 @@ retry:
 	mark_page_accessed(page);
 	put_page(page);
 	kvm_vcpu_stat_inc(v->vcpu, pf_fixed);
-	r = KVM_EXIT_ACTION_RESUME;
+	return KVM_EXIT_ACTION_RESUME;
 out:
-	tdp_cache_free(&cache);
 	return r;
 }
 EXPORT_SYMBOL_GPL(kvmx86_tdp_fault);

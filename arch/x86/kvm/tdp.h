@@ -34,6 +34,9 @@ u64 kvmx86_tdp_root_hpa(struct kvm_vm *vm);
 #define KVM_TDP_MMIO	2
 int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write);
 
+/* vCPU destruction: free the vCPU's cache of page-table pages. */
+void kvm_tdp_vcpu_free(struct kvm_x86_vcpu *v);
+
 /* TLB flush of every vCPU of the VM; waits until none uses a stale entry. */
 void kvm_tdp_flush_remote(struct kvm_vm *vm);
 

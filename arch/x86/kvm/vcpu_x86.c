@@ -102,6 +102,7 @@ void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 		return;
 	kvmx86_lapic_free(v);
 	kvm_x86_ops->vcpu_free(v);
+	kvm_tdp_vcpu_free(v);
 	kvmx86_emu_free(v);
 	fpu_free_guest_fpstate(&v->guest_fpu);
 	kfree(v->cpuid);

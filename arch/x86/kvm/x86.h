@@ -195,6 +195,13 @@ struct kvm_x86_backend_ops {
 /* Machine-check banks a vCPU may have (KVM_CAP_MCE), as Linux. */
 #define KVM_X86_MAX_MCE_BANKS	32
 
+/* Page-table pages a nested page fault may need (tdp.c), one per level below the root. */
+#define KVM_TDP_CACHE_PAGES	4
+struct kvm_tdp_page_cache {
+	int nr;
+	u64 *pages[KVM_TDP_CACHE_PAGES];
+};
+
 struct kvm_x86_vcpu {
 	struct kvm_vcpu *vcpu;
 	u64 gpr[KVM_NR_GPRS];
@@ -241,6 +248,8 @@ struct kvm_x86_vcpu {
 	u64 pdptrs[4];			/* PDPTEs given by KVM_SET_SREGS2 until the next run */
 	bool pdptrs_set;
 	struct kvmx86_lapic *lapic;	/* in-kernel LAPIC (irq.h), NULL without irqchip */
+
+	struct kvm_tdp_page_cache tdp_cache;	/* tdp.c; vcpu->mutex */
 
 	void *backend;			/* the backend's own vCPU state */
 };
