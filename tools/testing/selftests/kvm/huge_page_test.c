@@ -8,7 +8,9 @@
  * come back after; the host dropping one 4 KiB page of a chunk drops the
  * chunk's large mapping, the guest sees zeroes there and the old contents
  * around it; a read-only slot is mapped large too and guest writes to it exit
- * as MMIO.  Cases skip when the host gives no huge page.
+ * as MMIO; hugetlbfs pages (reserved through /proc/sys/vm/nr_hugepages for the
+ * case) are mapped large too, and dropping one drops its mapping.  Cases skip
+ * when the host gives no huge page.
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -313,11 +315,70 @@ static void test_readonly_thp(void)
 	kt_vm_free(vm);
 }
 
+/* /proc/sys/vm/nr_hugepages, read or written; -1 when it cannot be. */
+static long nr_hugepages(long set)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", set < 0 ? "r" : "w");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (set < 0) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+	} else {
+		n = fprintf(f, "%ld\n", set) > 0 ? set : -1;
+	}
+	if (fclose(f))
+		n = -1;
+	return n;
+}
+
+static void test_hugetlb_maps_2m(void)
+{
+	long old = nr_hugepages(-1);
+	struct kt_vm *vm;
+	struct kt_vcpu *v;
+	uint64_t *mem, before, i;
+
+	if (old < 0 || nr_hugepages(old + CHUNKS) < 0)
+		KT_SKIP("cannot reserve hugetlbfs pages");
+	mem = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (mem == MAP_FAILED) {
+		nr_hugepages(old);
+		KT_SKIP("no 2 MiB hugetlbfs pages to be had");
+	}
+	for (i = 0; i < PAGES; i++)
+		mem[i * 512] = i + 1;
+	vm = kt_vm_create();
+	KT_ASSERT_OK(kt_vm_set_region(vm, SLOT, 0, GPA, SLOT_SIZE, mem));
+	v = start(vm);
+	stats_open(vm);
+	before = vm_stat("pages_2m");
+	guest_do(v, OP_TOUCH, 1, CHUNKS);
+	KT_ASSERT(vm_stat("pages_2m") - before == CHUNKS - 1,
+		  "pages_2m +%lu after touching %d hugetlbfs-backed chunks",
+		  vm_stat("pages_2m") - before, CHUNKS - 1);
+	KT_ASSERT(guest_read(v, 4 * 512 + 7) == 4 * 512 + 8, "read through a hugetlbfs chunk");
+	/* The host drops one whole huge page: that mapping goes, the guest reads zeroes. */
+	before = vm_stat("pages_2m");
+	KT_ASSERT_OK(madvise((uint8_t *)mem + 6 * PAGE_SIZE_2M, PAGE_SIZE_2M, MADV_DONTNEED));
+	KT_ASSERT(vm_stat("pages_2m") == before - 1, "pages_2m %lu -> %lu", before,
+		  vm_stat("pages_2m"));
+	KT_ASSERT(guest_read(v, 6 * 512 + 3) == 0, "dropped hugetlbfs page still seen");
+	guest_do(v, OP_STOP, 0, 0);
+	kt_vm_free(vm);
+	munmap(mem, SLOT_SIZE);
+	nr_hugepages(old);
+}
+
 static const struct ktest_case cases[] = {
 	{ "thp_maps_2m", test_thp_maps_2m },
 	{ "dirty_log_on_thp", test_dirty_log_on_thp },
 	{ "partial_invalidate", test_partial_invalidate },
 	{ "readonly_thp", test_readonly_thp },
+	{ "hugetlb_maps_2m", test_hugetlb_maps_2m },
 };
 
 int main(void)
