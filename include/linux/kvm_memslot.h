@@ -106,8 +106,14 @@ static inline bool kvm_mmu_invalidate_retry(struct kvm_vm *vm, unsigned long seq
  *   read-only so the next guest write faults and is logged.  Caller: dirty-log
  *   enabling, KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG.
  * Both flush the TLBs of every vCPU themselves before returning when needed.
+ * kvm_arch_write_protect_gfn_range_noflush: the same protection without the
+ *   flush; returns true when the caller must call kvm_arch_flush_remote_tlbs()
+ *   (mmu_lock held) before it relies on the protection, e.g. before returning a
+ *   dirty log to userspace.  Lets a caller protect many ranges with one flush.
  */
 void kvm_arch_zap_gfn_range(struct kvm_vm *vm, u64 start, u64 end);
 void kvm_arch_write_protect_gfn_range(struct kvm_vm *vm, u64 start, u64 end);
+bool kvm_arch_write_protect_gfn_range_noflush(struct kvm_vm *vm, u64 start, u64 end);
+void kvm_arch_flush_remote_tlbs(struct kvm_vm *vm);
 
 #endif /* KVM_MEMSLOT_H */

@@ -636,6 +636,7 @@ out:
 struct wp_run {
 	struct kvm_vm *vm;
 	u64 start, end;		/* pending run of gfns, empty when start == end */
+	bool flush;		/* some mapping lost its write permission */
 };
 
 static void wp_run_flush(struct wp_run *run)
@@ -643,9 +644,25 @@ static void wp_run_flush(struct wp_run *run)
 	if (run->start == run->end)
 		return;
 	spin_lock(&run->vm->mmu_lock);
-	kvm_arch_write_protect_gfn_range(run->vm, run->start, run->end);
+	if (kvm_arch_write_protect_gfn_range_noflush(run->vm, run->start, run->end))
+		run->flush = true;
 	spin_unlock(&run->vm->mmu_lock);
 	run->start = run->end;
+}
+
+/*
+ * The last run, then one TLB flush for all of them: no vCPU writes through a
+ * stale translation once the log goes back to userspace.
+ */
+static void wp_run_finish(struct wp_run *run)
+{
+	wp_run_flush(run);
+	if (!run->flush)
+		return;
+	spin_lock(&run->vm->mmu_lock);
+	kvm_arch_flush_remote_tlbs(run->vm);
+	spin_unlock(&run->vm->mmu_lock);
+	run->flush = false;
 }
 
 /* Queue the pages of mask (bit n = page base + n) for write protection. */
@@ -705,7 +722,7 @@ static void dirty_log_take(struct kvm_vm *vm, struct kvm_memory_slot *s)
 		if (!(i & 1023))
 			cond_resched();
 	}
-	wp_run_flush(&run);
+	wp_run_finish(&run);
 }
 
 int kvm_get_dirty_log(struct kvm_vm *vm, struct kvm_dirty_log *log)
@@ -777,7 +794,7 @@ int kvm_clear_dirty_log(struct kvm_vm *vm, struct kvm_clear_dirty_log *log)
 		if (!(i & 1023))
 			cond_resched();
 	}
-	wp_run_flush(&run);
+	wp_run_finish(&run);
 out:
 	mutex_unlock(&vm->slots_lock);
 	return r;

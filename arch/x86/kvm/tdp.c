@@ -62,6 +62,11 @@ int kvm_tdp_init(struct kvm_vm *vm)
 
 	if (!root)
 		return -ENOMEM;
+	/* The flush target mask, kept so that flushing never allocates. */
+	if (!zalloc_cpumask_var(&xvm->flush_cpus, GFP_KERNEL_ACCOUNT)) {
+		__free_page(root);
+		return -ENOMEM;
+	}
 	xvm->tdp_root = page_address(root);
 	/*
 	 * AMD's nested walk has as many levels as the host's own paging mode at
@@ -91,6 +96,7 @@ void kvm_tdp_destroy(struct kvm_vm *vm)
 	if (xvm->tdp_root)
 		tdp_free_table(xvm->tdp_root, xvm->tdp_levels);
 	xvm->tdp_root = NULL;
+	free_cpumask_var(xvm->flush_cpus);
 }
 
 u64 kvmx86_tdp_root_hpa(struct kvm_vm *vm)
@@ -108,37 +114,31 @@ static void tdp_flush_ipi(void *unused)
 
 void kvm_tdp_flush_remote(struct kvm_vm *vm)
 {
+	struct kvm_x86_vm *xvm = vm->arch;
+	struct cpumask *cpus = xvm->flush_cpus;	/* mmu_lock */
 	struct kvm_vcpu *vcpu;
-	cpumask_var_t cpus;
 	unsigned long i;
-	bool have_mask;
 
 	lockdep_assert_held(&vm->mmu_lock);
 	vm->stat.remote_tlb_flush_requests++;
-	have_mask = zalloc_cpumask_var(&cpus, GFP_ATOMIC);
+	cpumask_clear(cpus);
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		kvm_vcpu_request(vcpu, KVM_REQ_TLB_FLUSH);
 		smp_mb__after_atomic();
 		if (READ_ONCE(vcpu->mode) != KVM_VCPU_OUTSIDE_GUEST) {
 			int cpu = READ_ONCE(vcpu->cpu);
 
-			if (cpu >= 0 && have_mask)
+			if (cpu >= 0)
 				cpumask_set_cpu(cpu, cpus);
 		}
 	}
-	if (!have_mask) {
-		/* No memory for a mask: interrupt every other CPU instead. */
-		vm->stat.remote_tlb_flush++;
-		smp_call_function(tdp_flush_ipi, NULL, 1);
-		return;
-	}
 	preempt_disable();
 	cpumask_clear_cpu(smp_processor_id(), cpus);
-	if (!cpumask_empty(cpus))
+	if (!cpumask_empty(cpus)) {
 		vm->stat.remote_tlb_flush++;
-	smp_call_function_many(cpus, tdp_flush_ipi, NULL, 1);
+		smp_call_function_many(cpus, tdp_flush_ipi, NULL, 1);
+	}
 	preempt_enable();
-	free_cpumask_var(cpus);
 }
 
 enum tdp_op { TDP_ZAP, TDP_WRPROT };
@@ -163,9 +163,14 @@ static void tdp_walk_range(struct kvm_vm *vm, u64 *table, int level, u64 base_gf
 {
 	u64 span = 1ULL << (9 * (level - 1));	/* gfns per entry */
 	u64 w = kvm_x86_ops->tdp_format->writable;
-	unsigned int i;
+	unsigned int i, first = 0, last = TDP_ENTRIES - 1;
 
-	for (i = 0; i < TDP_ENTRIES; i++) {
+	/* Only the entries that meet [start, end): a short range costs a short walk. */
+	if (start > base_gfn)
+		first = min_t(u64, (start - base_gfn) / span, TDP_ENTRIES);
+	if (end - 1 < base_gfn + TDP_ENTRIES * span - 1)
+		last = end > base_gfn ? (end - 1 - base_gfn) / span : 0;
+	for (i = first; i <= last && i < TDP_ENTRIES; i++) {
 		u64 lo = base_gfn + i * span, hi = lo + span, e = table[i];
 
 		if (hi <= start || lo >= end || !e)
@@ -194,6 +199,21 @@ void kvm_arch_zap_gfn_range(struct kvm_vm *vm, u64 start, u64 end)
 	tdp_walk_range(vm, xvm->tdp_root, xvm->tdp_levels, 0, start, end, TDP_ZAP, &flush);
 	if (flush)
 		kvm_tdp_flush_remote(vm);
+}
+
+bool kvm_arch_write_protect_gfn_range_noflush(struct kvm_vm *vm, u64 start, u64 end)
+{
+	struct kvm_x86_vm *xvm = vm->arch;
+	bool flush = false;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	tdp_walk_range(vm, xvm->tdp_root, xvm->tdp_levels, 0, start, end, TDP_WRPROT, &flush);
+	return flush;
+}
+
+void kvm_arch_flush_remote_tlbs(struct kvm_vm *vm)
+{
+	kvm_tdp_flush_remote(vm);
 }
 
 void kvm_arch_write_protect_gfn_range(struct kvm_vm *vm, u64 start, u64 end)

@@ -334,6 +334,7 @@ struct kvm_x86_vm {
 	bool exception_payload;		/* KVM_CAP_EXCEPTION_PAYLOAD enabled; read lock-free */
 	u64 *tdp_root;			/* nested page table root; vm->mmu_lock */
 	int tdp_levels;			/* 4 or 5, fixed at VM creation */
+	cpumask_var_t flush_cpus;	/* tdp.c: targets of a remote flush; vm->mmu_lock */
 	struct kvm_x86_msr_filter __rcu *msr_filter;	/* msr_user.c; written under vm->lock */
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_* sent to userspace */
 	struct kvmx86_vm_time time;	/* TSC synchronisation and kvmclock (time.h) */
