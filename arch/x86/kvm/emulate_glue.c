@@ -395,13 +395,16 @@ void kvmx86_emu_free(struct kvm_x86_vcpu *v)
 /*
  * After an emulated instruction: a shadow it ran under (STI, MOV SS) ends, and one
  * of its own begins if it loaded SS (SDM MOV: interrupts are inhibited until after
- * the next instruction).  Linux skips the new shadow when the instruction itself
- * ran in one; we do not look at the old shadow, which the test VM's CPU reports
- * set on the first guest instruction after our "sti; vmrun".
+ * the next instruction), unless it ran in one itself: a shadow does not follow a
+ * shadow (as Linux).
  */
 static void kvmx86_emu_shadow(struct kvm_x86_vcpu *v, bool mov_ss)
 {
-	kvm_x86_ops->set_interrupt_shadow(v, mov_ss ? KVM_X86_SHADOW_INT_MOV_SS : 0);
+	u32 shadow = mov_ss ? KVM_X86_SHADOW_INT_MOV_SS : 0;
+
+	if (shadow && kvm_x86_ops->get_interrupt_shadow(v))
+		shadow = 0;
+	kvm_x86_ops->set_interrupt_shadow(v, shadow);
 }
 
 /* Turn an emulator status into what the run loop does next. */

@@ -79,6 +79,12 @@ SYM_FUNC_START(__kvm_svm_vmrun)
 
 	vmload	%rax
 	sti
+	/*
+	 * GIF is clear, so nothing is taken here; the nop only ends the STI
+	 * interrupt shadow, which QEMU's SVM otherwise carries into the guest's
+	 * first instruction (KVM_GET_VCPU_EVENTS then reports a shadow there).
+	 */
+	nop
 	vmrun	%rax
 	cli
 	/* #VMEXIT: RAX, RSP, RIP and RFLAGS are the host's again. */
