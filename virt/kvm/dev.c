@@ -32,6 +32,7 @@ int kvm_core_check_extension(struct kvm_vm *vm, long cap)
 {
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_ENABLE_CAP_VM:
 		return 1;
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:

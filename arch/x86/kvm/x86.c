@@ -64,6 +64,8 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_EXT_CPUID:
 	case KVM_CAP_SET_TSS_ADDR:
 	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_EXCEPTION_PAYLOAD:
 	case KVM_CAP_DEBUGREGS:
