@@ -83,6 +83,8 @@ struct kvmx86_lapic {
 
 	bool from_pic;				/* vCPU thread: pending vector is the PIC's */
 	int user_eoi;				/* vCPU thread: KVM_EXIT_IOAPIC_EOI vector, or -1 */
+	u64 vapic_addr;				/* vcpu->mutex: KVM_SET_VAPIC_ADDR, 0 = off */
+	bool vapic_live;			/* vcpu->mutex: the guest ran with the page */
 };
 
 /* The VM's irqchip, or NULL before KVM_CREATE_IRQCHIP / split enable. */

@@ -10,6 +10,7 @@
  * lapic->timer_expired and kicks the vCPU, whose thread runs the model.
  */
 #include <linux/kvm_arch.h>
+#include <linux/kvm_memslot.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -440,6 +441,8 @@ static void lapic_service(struct kvmx86_lapic *l)
 	sipi = vlapic_take_sipi(&l->vl, &vector);
 	spin_unlock_irqrestore(&l->lock, flags);
 	/* A SIPI only means something in wait-for-SIPI; otherwise it is dropped. */
+	if (sipi)
+		v->ev.sipi_vector = vector;	/* KVM_GET_VCPU_EVENTS reports the last one */
 	if (sipi && v->mp_state == KVM_MP_STATE_INIT_RECEIVED)
 		lapic_start_ap(v, vector);
 }
@@ -505,6 +508,82 @@ static int lapic_block(struct kvmx86_lapic *l)
 	return 0;
 }
 
+/* ---- the VAPIC page (KVM_SET_VAPIC_ADDR, QEMU's kvmvapic option ROM) ---- */
+
+static int lapic_highest_vector(const struct vlapic *vl, u32 base)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		u32 w = vl->regs[(base >> 2) + i * 4];
+
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
+	return 0;
+}
+
+/*
+ * The page's first dword is KVM's ABI: TPR in bits 7:0, the class of the
+ * highest in-service vector in bits 15:12, the highest requested vector in
+ * bits 31:24.  The guest may change the TPR byte while it runs: it is read
+ * back after the guest ran (next loop iteration, or when KVM_RUN returns).
+ */
+static void lapic_vapic_tpr_back(struct kvmx86_lapic *l)
+{
+	struct kvm_vm *vm = l->v->vcpu->vm;
+	unsigned long flags;
+	u32 data;
+
+	if (!l->vapic_live)
+		return;
+	l->vapic_live = false;
+	if (!kvm_read_guest(vm, l->vapic_addr, &data, sizeof(data))) {
+		/* Only the priority class matters to the PPR; the low nibble is dropped. */
+		spin_lock_irqsave(&l->lock, flags);
+		vlapic_set_cr8(&l->vl, (data & 0xff) >> 4);
+		spin_unlock_irqrestore(&l->lock, flags);
+	}
+}
+
+static void lapic_sync_vapic(struct kvmx86_lapic *l)
+{
+	struct kvm_vm *vm = l->v->vcpu->vm;
+	unsigned long flags;
+	u32 data;
+
+	if (!l->vapic_addr)
+		return;
+	lapic_vapic_tpr_back(l);
+	spin_lock_irqsave(&l->lock, flags);
+	data = (l->vl.regs[VLAPIC_REG_TPR >> 2] & 0xff) |
+	       ((lapic_highest_vector(&l->vl, VLAPIC_REG_ISR) & 0xf0) << 8) |
+	       (lapic_highest_vector(&l->vl, VLAPIC_REG_IRR) << 24);
+	spin_unlock_irqrestore(&l->lock, flags);
+	l->vapic_live = !kvm_write_guest(vm, l->vapic_addr, &data, sizeof(data));
+}
+
+void kvmx86_lapic_after_run(struct kvm_x86_vcpu *v)
+{
+	if (v->lapic)
+		lapic_vapic_tpr_back(v->lapic);
+}
+
+static long lapic_set_vapic_addr(struct kvm_x86_vcpu *v, void __user *argp)
+{
+	struct kvm_vapic_addr va;
+	u32 probe;
+
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	/* The page must be guest memory (Linux checks the same at this point). */
+	if (va.vapic_addr && kvm_read_guest(v->vcpu->vm, va.vapic_addr, &probe, sizeof(probe)))
+		return -EINVAL;
+	v->lapic->vapic_addr = va.vapic_addr;
+	v->lapic->vapic_live = false;
+	return 0;
+}
+
 int kvmx86_lapic_before_entry(struct kvm_x86_vcpu *v)
 {
 	struct kvmx86_lapic *l = v->lapic;
@@ -512,6 +591,7 @@ int kvmx86_lapic_before_entry(struct kvm_x86_vcpu *v)
 
 	if (!l)
 		return KVM_EXIT_ACTION_RESUME;
+	lapic_sync_vapic(l);
 	if (l->user_eoi >= 0) {
 		v->vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
 		v->vcpu->run->eoi.vector = l->user_eoi;
@@ -578,7 +658,9 @@ long kvmx86_lapic_mp_state_set(struct kvm_x86_vcpu *v, const struct kvm_mp_state
 		/* A latched INIT travels with KVM_SET_VCPU_EVENTS, not here (as Linux). */
 		r = -EINVAL;
 	} else if (mp->mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
+		/* The vector comes from KVM_SET_VCPU_EVENTS (sipi_vector), as in Linux. */
 		v->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		l->vl.sipi_vector = v->ev.sipi_vector;
 		l->vl.sipi_pending = true;
 	} else {
 		v->mp_state = mp->mp_state;
@@ -629,6 +711,9 @@ long kvmx86_lapic_vcpu_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __
 	if (!s)
 		return -ENOMEM;
 	switch (ioctl) {
+	case KVM_SET_VAPIC_ADDR:
+		r = lapic_set_vapic_addr(v, argp);
+		break;
 	case KVM_GET_LAPIC:
 		r = kvmx86_lapic_get_state(v, s);
 		if (!r && copy_to_user(argp, s, sizeof(*s)))

@@ -558,6 +558,7 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		break;
 	case KVM_GET_LAPIC:
 	case KVM_SET_LAPIC:
+	case KVM_SET_VAPIC_ADDR:
 		r = kvmx86_lapic_vcpu_ioctl(v, ioctl, argp);
 		break;
 	case KVM_GET_MSRS:
@@ -684,6 +685,7 @@ int kvm_arch_vcpu_run(struct kvm_vcpu *vcpu)
 	}
 out:
 	fpu_swap_kvm_fpstate(&v->guest_fpu, false);
+	kvmx86_lapic_after_run(v);
 out_fill:
 	kvmx86_events_fill_run(v);
 	return r;

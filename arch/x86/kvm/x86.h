@@ -419,6 +419,7 @@ void kvmx86_pit_destroy(struct kvm_vm *vm);
  */
 int kvmx86_lapic_create(struct kvm_x86_vcpu *v);	/* vm->lock held; no-op without irqchip */
 void kvmx86_lapic_free(struct kvm_x86_vcpu *v);
+void kvmx86_lapic_after_run(struct kvm_x86_vcpu *v);	/* KVM_RUN returns: VAPIC TPR back */
 /* MSRs the LAPIC owns when in kernel: APIC base, TSC deadline, x2APIC range. */
 bool kvmx86_lapic_owns_msr(struct kvm_x86_vcpu *v, u32 index);
 int kvmx86_lapic_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data);

@@ -443,6 +443,61 @@ static void test_init_sipi(void)
 	kt_vm_free(vm);
 }
 
+/* ---- KVM_SET_VAPIC_ADDR: TPR, ISR and IRR mirrored into a guest page ---- */
+
+volatile uint8_t *vapic_page;
+
+static void guest_vapic(uint64_t a0, uint64_t a1)
+{
+	(void)a0;
+	(void)a1;
+	GUEST_SYNC(1);
+	vapic_page[0] = 0x50;		/* the guest lowers its priority through the page */
+	GUEST_SYNC(2);
+}
+
+static void test_vapic(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *v = kt_vcpu_add(vm, 0, guest_vapic, 0, 0);
+	struct kvm_vapic_addr va = { 0 };
+	struct kvm_lapic_state s;
+	uint64_t page;
+	uint32_t word;
+
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va), EINVAL);
+	kt_vm_free(vm);
+
+	vm = kt_vm_create();
+	irqchip_create(vm);
+	v = kt_vcpu_add(vm, 0, guest_vapic, 0, 0);
+	page = kt_vm_alloc_pages(vm, 1);
+	vapic_page = (volatile uint8_t *)(uintptr_t)page;
+	kt_sync_to_guest(vm, vapic_page);
+	KT_ASSERT_OK(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = 0x7f0000000ull;		/* no memory there */
+	KT_ASSERT_ERRNO(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va), EINVAL);
+	va.vapic_addr = page;
+	KT_ASSERT_OK(ioctl(v->fd, KVM_SET_VAPIC_ADDR, &va));
+
+	/* TPR 0x20 and a pending vector 0x61 show in the page while the guest runs. */
+	KT_ASSERT_OK(ioctl(v->fd, KVM_GET_LAPIC, &s));
+	lapic_set_reg(&s, APIC_TPR, 0x20);
+	lapic_set_reg(&s, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	lapic_set_reg(&s, APIC_IRR + 0x10 * (0x61 / 32), 1u << (0x61 % 32));
+	KT_ASSERT_OK(ioctl(v->fd, KVM_SET_LAPIC, &s));
+	KT_RUN_SYNC(v, 1);
+	memcpy(&word, kt_gpa2hva(vm, page), 4);
+	KT_CHECK((word & 0xff) == 0x20 && (word >> 24) == 0x61, "VAPIC word 0x%08x", word);
+
+	/* The guest's write of the TPR byte is the LAPIC's TPR once KVM_RUN returns. */
+	KT_RUN_SYNC(v, 2);
+	KT_ASSERT_OK(ioctl(v->fd, KVM_GET_LAPIC, &s));
+	KT_CHECK(lapic_reg(&s, APIC_TPR) == 0x50, "TPR 0x%x after the guest wrote 0x50",
+		 lapic_reg(&s, APIC_TPR));
+	kt_vm_free(vm);
+}
+
 /* ---- KVM_CAP_SPLIT_IRQCHIP: LAPIC in the kernel, PIC and IOAPIC in userspace ---- */
 
 #define SPLIT_VECTOR	0x70
@@ -541,6 +596,7 @@ static const struct ktest_case cases[] = {
 	{ "kernel_devices", test_kernel_devices },
 	{ "init_sipi_sipi", test_init_sipi },
 	{ "split_irqchip", test_split },
+	{ "vapic_addr", test_vapic },
 };
 
 int main(void)
