@@ -74,7 +74,6 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_SPLIT_IRQCHIP:
-	case KVM_CAP_MP_STATE:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_XSAVE2:
