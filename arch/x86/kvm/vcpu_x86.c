@@ -565,20 +565,6 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 	case KVM_SET_MSRS:
 		r = kvmx86_vcpu_msrs_ioctl(v, argp, ioctl == KVM_SET_MSRS);
 		break;
-	case KVM_SET_VAPIC_ADDR: {
-		struct kvm_vapic_addr va;
-
-		/*
-		 * The TPR-shadow page of QEMU's kvmvapic option ROM.  It is only
-		 * used when KVM_CAP_VAPIC is offered, which it is not: VMMs still
-		 * clear it at every vCPU reset, so turning it off is accepted.
-		 */
-		r = -EFAULT;
-		if (copy_from_user(&va, argp, sizeof(va)))
-			break;
-		r = (kvmx86_lapic_in_kernel(v) && !va.vapic_addr) ? 0 : -EINVAL;
-		break;
-	}
 	case KVM_X86_SETUP_MCE:
 		r = kvmx86_mce_setup(v, argp);
 		break;
