@@ -391,6 +391,15 @@ MP_PAYLOAD(seg_long,
 	"lodsl %gs:(%rsi)\n" G_OUT_EAX
 	".endif\n");
 
+/* Device memory above 4 GiB, reached through a linear address that differs. */
+MP_PAYLOAD(high,
+	".if BITS == 64\n"
+	"movabs $0x140000010, %rax\n"
+	"mov (%rax), %ebx\n"
+	"movq $-1, 8(%rax)\n"
+	"mov %ebx, %eax\n" G_OUT_EAX
+	".endif\n");
+
 /* ---- Read-only memory slot: reads are RAM, writes exit as MMIO ------------- */
 
 MP_PAYLOAD(rom,
@@ -487,6 +496,9 @@ static const struct mmio_payload mov_table[] = {
 		RD(0xc010, 4, 0x01020304), V(0x01020304),
 		WR(0xc118, 8, ~0ull),
 		RD(0xc120, 4, 0x0a0b0c0d), V(0x0a0b0c0d) } },
+	{ "above_4g", MP_CODE(high), MP_LONG, MPF_HIGH, {
+		RD(0x100000010ull, 4, 0x76543210), WR(0x100000018ull, 8, ~0ull),
+		V(0x76543210) } },
 	{ "read_only_slot", MP_CODE(rom), MP_ALL, MPF_ROM, {
 		V(0x13121110), WR(0xf010, 4, 0x13121111), V(0x13121110),
 		WR(0xf020, 1, 0x77), WR(0xf060, 1, 0x99), V(0x60),

@@ -58,6 +58,11 @@
 /* A read-only memory slot at [0xf000, 0x10000) whose byte at 0xf000 + i is i. */
 #define MPF_ROM		(1u << 2)
 #define MP_ROM		0xf000ull
+/*
+ * Long mode: linear 5 GiB (0x140000000) maps guest-physical 4 GiB (0x100000000)
+ * with a 2 MiB page, through a page directory at gpa 0.
+ */
+#define MPF_HIGH	(1u << 3)
 
 enum mp_step_kind {
 	MP_END,
@@ -79,7 +84,7 @@ struct mp_step {
 	uint8_t len;		/* MMIO length, or I/O element size */
 	uint8_t count;		/* I/O elements */
 	uint8_t impl;
-	uint32_t addr;		/* gpa or port */
+	uint64_t addr;		/* gpa or port */
 	uint64_t data;
 	uint64_t mask;		/* MP_OUT: bits compared (0: all) */
 };

@@ -161,6 +161,11 @@ void mp_vm_create(struct kt_raw_vm *r, const struct mmio_payload *p, enum kt_cpu
 			rom[i] = (uint8_t)i;
 	}
 
+	if ((p->flags & MPF_HIGH) && mode == KT_MODE_LONG) {
+		((uint64_t *)(r->mem + KT_RAW_PDPT_LM))[5] = 0 | PTE_P | PTE_W;
+		((uint64_t *)r->mem)[0] = 0x100000000ull | PTE_P | PTE_W | PTE_PS;
+	}
+
 	kt_get_sregs(r->vcpu, &s);
 	s.cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	if (mode != KT_MODE_REAL)
@@ -254,7 +259,7 @@ static bool mp_run_one(const struct mmio_payload *p, enum kt_cpu_mode mode)
 			}
 			memcpy(&got, run->mmio.data, s->len);
 			if (memcmp(run->mmio.data, &s->data, s->len)) {
-				kt_diag("%s/%s step %d: mmio write of 0x%lx to 0x%x, want 0x%lx",
+				kt_diag("%s/%s step %d: mmio write of 0x%lx to 0x%lx, want 0x%lx",
 					p->name, mname, step, got, s->addr, s->data);
 				goto out;
 			}
@@ -273,7 +278,7 @@ static bool mp_run_one(const struct mmio_payload *p, enum kt_cpu_mode mode)
 			memcpy(&got, kt_io_data(r.vcpu), n);
 			mask = s->mask ? s->mask : ~0ull;
 			if ((got & mask) != (s->data & mask)) {
-				kt_diag("%s/%s step %d: out 0x%x value 0x%lx, want 0x%lx (mask 0x%lx)",
+				kt_diag("%s/%s step %d: out 0x%lx value 0x%lx, want 0x%lx (mask 0x%lx)",
 					p->name, mname, step, s->addr, got, s->data, mask);
 				goto out;
 			}
@@ -287,7 +292,7 @@ static bool mp_run_one(const struct mmio_payload *p, enum kt_cpu_mode mode)
 	goto out;
 
 mismatch:
-	kt_diag("%s/%s step %d: expected %s addr/port 0x%x len %u", p->name, mname, step,
+	kt_diag("%s/%s step %d: expected %s addr/port 0x%lx len %u", p->name, mname, step,
 		kind_names[p->steps[i].kind], p->steps[i].addr, p->steps[i].len);
 	kt_dump_exit(r.vcpu);
 	if (run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write) {
