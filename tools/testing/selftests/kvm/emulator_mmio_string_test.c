@@ -442,9 +442,61 @@ static const struct mmio_payload fault_table[] = {
 		ONLY_N(MP_LINUX, 5, EXC_PF(0, 0, 0, 0)) } },
 };
 
+/*
+ * A long "rep stosb" into device memory: more iterations than one emulation pass
+ * does (ours stops after 4096, Linux after 1024 and the guest re-executes the
+ * instruction), yet userspace sees every byte in order, once.
+ */
+#define LONG_STOS	5000
+
+MP_PAYLOAD(stos_long,
+	"mov $0xc000, %edi\n"
+	"mov $5000, %ecx\n"
+	"mov $0x5a, %al\n"
+	"cld\n"
+	"rep stosb\n"
+	"mov %edi, %eax\n" G_OUT_EAX
+	"mov %ecx, %eax\n" G_OUT_EAX);
+
+static void stos_long_case(enum kt_cpu_mode mode)
+{
+	struct mmio_payload p = { .name = "stos_long", .code = MP_CODE(stos_long) };
+	struct kt_raw_vm r;
+	struct kvm_run *run;
+	uint32_t v;
+	int i;
+
+	mp_vm_create(&r, &p, mode);
+	run = r.vcpu->run;
+	for (i = 0; i < LONG_STOS; i++) {
+		kt_vcpu_run_ok(r.vcpu);
+		if (run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write ||
+		    run->mmio.len != 1 || run->mmio.phys_addr != 0xc000u + i ||
+		    run->mmio.data[0] != 0x5a)
+			kt_dump_exit(r.vcpu);
+		KT_ASSERT(run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
+			  run->mmio.len == 1 && run->mmio.phys_addr == 0xc000u + i &&
+			  run->mmio.data[0] == 0x5a, "%s: byte %d of %d", kt_mode_name(mode),
+			  i, LONG_STOS);
+	}
+	kt_vcpu_run_ok(r.vcpu);
+	KT_ASSERT_IO(r.vcpu, KVM_EXIT_IO_OUT, MP_PORT_VAL, 4);
+	memcpy(&v, kt_io_data(r.vcpu), 4);
+	KT_CHECK(v == 0xc000 + LONG_STOS, "%s: edi 0x%x", kt_mode_name(mode), v);
+	kt_vcpu_run_ok(r.vcpu);
+	KT_ASSERT_IO(r.vcpu, KVM_EXIT_IO_OUT, MP_PORT_VAL, 4);
+	memcpy(&v, kt_io_data(r.vcpu), 4);
+	KT_CHECK(v == 0, "%s: ecx %u", kt_mode_name(mode), v);
+	kt_vcpu_run_ok(r.vcpu);
+	KT_ASSERT_EXIT(r.vcpu, KVM_EXIT_HLT);
+	kt_raw_free(&r);
+}
+
 static void test_string(void)
 {
 	mp_run_table(string_table, KTEST_NCASES(string_table));
+	stos_long_case(KT_MODE_REAL);
+	stos_long_case(KT_MODE_LONG);
 }
 
 static void test_sse(void)
