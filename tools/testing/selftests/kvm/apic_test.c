@@ -438,6 +438,179 @@ static void test_ipi(void)
 	kt_vm_free(vm);
 }
 
+/* ---- destination modes: logical flat and cluster, lowest priority, NMI (xAPIC) ---- */
+
+#define VEC_FLAT	0x53
+#define VEC_LOWEST	0x54
+#define VEC_CLUSTER	0x55
+
+volatile uint64_t flat_count[2], lowest_count[2], cluster_count[2], nmi_count[2];
+
+static int xapic_cpu(void)
+{
+	return (xapic_read(APIC_ID) >> 24) & 1;
+}
+
+static void on_flat(struct guest_exc_frame *f)
+{
+	(void)f;
+	flat_count[xapic_cpu()]++;
+	xapic_write(APIC_EOI, 0);
+}
+
+static void on_lowest(struct guest_exc_frame *f)
+{
+	(void)f;
+	lowest_count[xapic_cpu()]++;
+	xapic_write(APIC_EOI, 0);
+}
+
+static void on_cluster(struct guest_exc_frame *f)
+{
+	(void)f;
+	cluster_count[xapic_cpu()]++;
+	xapic_write(APIC_EOI, 0);
+}
+
+static void on_nmi(struct guest_exc_frame *f)
+{
+	(void)f;
+	nmi_count[xapic_cpu()]++;
+}
+
+static void modes_handlers(void)
+{
+	guest_x2apic = false;
+	guest_set_exc_handler(2, on_nmi);
+	guest_set_exc_handler(VEC_FLAT, on_flat);
+	guest_set_exc_handler(VEC_LOWEST, on_lowest);
+	guest_set_exc_handler(VEC_CLUSTER, on_cluster);
+	guest_set_exc_handler(VEC_SPURIOUS, on_spurious);
+	xapic_enable(VEC_SPURIOUS);
+}
+
+/* vCPU 1: logical ID bit 1 in flat mode, then cluster 1 member bit 1. */
+static void guest_modes_target(uint64_t a0, uint64_t a1)
+{
+	(void)a0;
+	(void)a1;
+	modes_handlers();
+	xapic_write(APIC_DFR, 0xffffffff);
+	xapic_write(APIC_LDR, 0x02u << 24);
+	GUEST_SYNC(1);
+	hlt_until(&flat_count[1], 1);
+	hlt_until(&nmi_count[1], 1);
+	/* vCPU 0 switches both to cluster mode before its last IPI. */
+	GUEST_SYNC(2);
+	xapic_write(APIC_DFR, 0x0fffffff);
+	xapic_write(APIC_LDR, 0x12u << 24);
+	GUEST_SYNC(3);
+	hlt_until(&cluster_count[1], 1);
+	spin_ms(5);
+	GUEST_SYNC(4, flat_count[1], nmi_count[1], cluster_count[1]);
+}
+
+static void guest_modes_source(uint64_t a0, uint64_t a1)
+{
+	(void)a0;
+	(void)a1;
+	modes_handlers();
+	xapic_write(APIC_DFR, 0xffffffff);
+	xapic_write(APIC_LDR, 0x01u << 24);
+	/* Lowest priority to both: exactly one of the two takes it. */
+	xapic_write(APIC_ICR2, 0x03u << 24);
+	xapic_write(APIC_ICR, (1u << 8) | APIC_ICR_LOGICAL | APIC_ICR_ASSERT | VEC_LOWEST);
+	spin_ms(5);
+	/* Logical flat to bit 1 only, and an NMI to APIC ID 1. */
+	xapic_write(APIC_ICR2, 0x02u << 24);
+	xapic_write(APIC_ICR, APIC_ICR_LOGICAL | APIC_ICR_ASSERT | VEC_FLAT);
+	xapic_write(APIC_ICR2, 1u << 24);
+	xapic_write(APIC_ICR, APIC_ICR_NMI | APIC_ICR_ASSERT);
+	spin_ms(5);
+	GUEST_SYNC(5);
+	/* Cluster mode: cluster 1, member bit 1 is vCPU 1 (vCPU 0 is cluster 1 bit 0). */
+	xapic_write(APIC_DFR, 0x0fffffff);
+	xapic_write(APIC_LDR, 0x11u << 24);
+	xapic_write(APIC_ICR2, 0x12u << 24);
+	xapic_write(APIC_ICR, APIC_ICR_LOGICAL | APIC_ICR_ASSERT | VEC_CLUSTER);
+	spin_ms(5);
+	GUEST_SYNC(6, flat_count[0], nmi_count[0], cluster_count[0]);
+}
+
+static void test_ipi_modes(void)
+{
+	struct kt_vm *vm = apic_vm();
+	struct kt_vcpu *v0, *v1;
+	struct kvm_mp_state mp = { KVM_MP_STATE_RUNNABLE };
+	struct target_run t;
+	struct sigaction sa;
+	struct kt_ucall uc;
+	pthread_t th;
+	int ms;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_nop;
+	sigaction(SIGUSR1, &sa, NULL);
+
+	v0 = apic_vcpu(vm, 0, guest_modes_source);
+	v1 = apic_vcpu(vm, 1, guest_modes_target);
+	KT_ASSERT_OK(ioctl(v1->fd, KVM_SET_MP_STATE, &mp));
+	KT_RUN_SYNC(v1, 1);
+
+	/* Flat phase: vCPU 1 halts on its thread, vCPU 0 sends. */
+	memset(&t, 0, sizeof(t));
+	t.v = v1;
+	KT_ASSERT(pthread_create(&th, NULL, target_thread, &t) == 0, "pthread_create");
+	usleep(50000);
+	KT_RUN_SYNC(v0, 5);
+	for (ms = 0; !t.finished && ms < 20000; ms += 10)
+		usleep(10000);
+	if (!t.finished) {
+		t.stop = true;
+		while (!t.finished) {
+			pthread_kill(th, SIGUSR1);
+			usleep(10000);
+		}
+	}
+	pthread_join(th, NULL);
+	KT_ASSERT(!t.stop && t.err == 0, "vCPU 1 did not take the flat IPI and the NMI");
+	KT_ASSERT(t.type == UCALL_SYNC && t.uc.args[0] == 2, "vCPU 1: ucall %d stage %lu", t.type,
+		  t.uc.args[0]);
+
+	/* Cluster phase. */
+	KT_RUN_SYNC(v1, 3);
+	memset(&t, 0, sizeof(t));
+	t.v = v1;
+	KT_ASSERT(pthread_create(&th, NULL, target_thread, &t) == 0, "pthread_create");
+	usleep(50000);
+	KT_ASSERT(KT_RUN_UCALL(v0, &uc) == UCALL_SYNC && uc.args[0] == 6, "no SYNC 6");
+	KT_CHECK(uc.args[1] == 0 && uc.args[2] == 0 && uc.args[3] == 0,
+		 "vCPU 0 took flat %lu, NMI %lu, cluster %lu meant for vCPU 1", uc.args[1],
+		 uc.args[2], uc.args[3]);
+	for (ms = 0; !t.finished && ms < 20000; ms += 10)
+		usleep(10000);
+	if (!t.finished) {
+		t.stop = true;
+		while (!t.finished) {
+			pthread_kill(th, SIGUSR1);
+			usleep(10000);
+		}
+	}
+	pthread_join(th, NULL);
+	KT_ASSERT(!t.stop && t.err == 0, "vCPU 1 did not take the cluster IPI");
+	KT_ASSERT(t.type == UCALL_SYNC && t.uc.args[0] == 4, "vCPU 1: ucall %d stage %lu", t.type,
+		  t.uc.args[0]);
+	KT_CHECK(t.uc.args[1] == 1 && t.uc.args[2] == 1 && t.uc.args[3] == 1,
+		 "vCPU 1 took flat %lu, NMI %lu, cluster %lu", t.uc.args[1], t.uc.args[2],
+		 t.uc.args[3]);
+	kt_sync_from_guest(vm, lowest_count);
+	kt_diag("lowest priority went to vCPU %d", lowest_count[0] ? 0 : 1);
+	KT_CHECK(lowest_count[0] + lowest_count[1] == 1, "lowest priority taken %lu + %lu times",
+		 lowest_count[0], lowest_count[1]);
+	KT_RUN_DONE(v0);
+	kt_vm_free(vm);
+}
+
 /* ---- KVM_IRQ_LINE through the IOAPIC ---- */
 
 static void guest_ioapic(uint64_t a0, uint64_t a1)
@@ -523,6 +696,7 @@ static const struct ktest_case cases[] = {
 	{ "timer_modes", test_timer },
 	{ "self_ipi", test_self_ipi },
 	{ "ipi_two_vcpus", test_ipi },
+	{ "ipi_modes", test_ipi_modes },
 	{ "ioapic_irq_line", test_ioapic },
 };
 
