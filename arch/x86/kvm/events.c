@@ -211,13 +211,15 @@ static bool ev_busy(struct kvm_x86_vcpu *v)
 /* ready_for_interrupt_injection without an in-kernel irqchip. */
 static bool ev_ready_for_user_irq(struct kvm_x86_vcpu *v)
 {
-	return kvm_x86_ops->interrupt_allowed(v) && !ev_busy(v);
+	/* With a split irqchip the userspace PIC's ExtINT must pass the LAPIC too. */
+	return kvm_x86_ops->interrupt_allowed(v) && !ev_busy(v) &&
+	       (!kvmx86_lapic_in_kernel(v) || kvmx86_lapic_accepts_user_extint(v));
 }
 
-/* The VMM asked for KVM_EXIT_IRQ_WINDOW_OPEN (userspace irqchip only). */
+/* The VMM asked for KVM_EXIT_IRQ_WINDOW_OPEN (its PIC is in userspace). */
 static bool ev_user_wants_window(struct kvm_x86_vcpu *v)
 {
-	return READ_ONCE(v->vcpu->run->request_interrupt_window) && !kvmx86_lapic_in_kernel(v);
+	return READ_ONCE(v->vcpu->run->request_interrupt_window) && !kvmx86_pic_in_kernel(v);
 }
 
 /* Pick what the guest gets at this entry; returns an enum kvm_exit_action. */
@@ -283,8 +285,9 @@ int kvmx86_events_before_entry(struct kvm_x86_vcpu *v)
 
 	ops->set_nmi_window(v, ev->nmi_pending > 0);
 	if (kvmx86_lapic_in_kernel(v))
-		irq_window = !(v->guest_debug & KVM_GUESTDBG_BLOCKIRQ) &&
-			     kvmx86_lapic_pending_irq(v) >= 0;
+		irq_window = (!(v->guest_debug & KVM_GUESTDBG_BLOCKIRQ) &&
+			      kvmx86_lapic_pending_irq(v) >= 0) ||
+			     (ev_user_wants_window(v) && !ev_busy(v));
 	else
 		irq_window = ev_user_wants_window(v) && !ev_busy(v);
 	ops->set_irq_window(v, irq_window);
@@ -362,7 +365,7 @@ void kvmx86_events_fill_run(struct kvm_x86_vcpu *v)
 	run->if_flag = !!(v->rflags & X86_EFLAGS_IF);
 	run->cr8 = lapic ? kvmx86_lapic_get_cr8(v) : kvm_x86_ops->get_cr(v, 8);
 	run->apic_base = v->apic_base;
-	run->ready_for_interrupt_injection = lapic || ev_ready_for_user_irq(v);
+	run->ready_for_interrupt_injection = kvmx86_pic_in_kernel(v) || ev_ready_for_user_irq(v);
 }
 
 /* kvm_run.cr8 is the TPR the VMM wants (userspace irqchip only). */
@@ -442,11 +445,11 @@ static long ev_interrupt(struct kvm_x86_vcpu *v, void __user *argp)
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
 	/*
-	 * With the LAPIC in the kernel this would only carry a split irqchip's
-	 * ExtINT, which is not offered.
+	 * With the LAPIC in the kernel this only carries a split irqchip's ExtINT
+	 * (the userspace PIC's vector); -ENXIO with the kernel's PIC (as Linux).
 	 */
 	if (kvmx86_lapic_in_kernel(v))
-		return -ENXIO;
+		return kvmx86_lapic_user_extint(v, irq.irq);
 	/* A second one before the next entry replaces the first (as Linux 6.1 does). */
 	v->ev.irq_injected = true;
 	v->ev.irq_soft = false;

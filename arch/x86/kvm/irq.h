@@ -82,6 +82,8 @@ struct kvmx86_lapic {
 	bool eoi_level;
 
 	bool from_pic;				/* vCPU thread: pending vector is the PIC's */
+	bool from_user;				/* vCPU thread: ... or the userspace PIC's */
+	int user_extint;			/* vcpu->mutex: KVM_INTERRUPT vector (split), or -1 */
 	int user_eoi;				/* vCPU thread: KVM_EXIT_IOAPIC_EOI vector, or -1 */
 	u64 vapic_addr;				/* vcpu->mutex: KVM_SET_VAPIC_ADDR, 0 = off */
 	bool vapic_live;			/* vcpu->mutex: the guest ran with the page */

@@ -143,7 +143,7 @@ static void lapic_unlock(struct kvmx86_lapic *l, bool map, unsigned long flags)
 		l->user_eoi = vector;
 }
 
-/* Keep the model's view of the guest CPUID (x2APIC, TSC deadline) current. */
+/* Keep the model's view of the guest CPUID (x2APIC, TSC deadline) and TSC rate current. */
 static void lapic_sync_cpuid(struct kvmx86_lapic *l, bool host)
 {
 	struct kvm_x86_vcpu *v = l->v;
@@ -156,6 +156,8 @@ static void lapic_sync_cpuid(struct kvmx86_lapic *l, bool host)
 		}
 	}
 	l->vl.cfg.x2apic_allowed = ecx & CPUID1_ECX_X2APIC;
+	/* KVM_SET_TSC_KHZ may have changed the rate TSC deadlines count in. */
+	l->vl.cfg.tsc_khz = kvmx86_guest_tsc_khz(v);
 	/* Userspace may always save and restore IA32_TSC_DEADLINE. */
 	l->vl.cfg.tsc_deadline_allowed = host || (ecx & CPUID1_ECX_TSC_DEADLINE);
 }
@@ -329,6 +331,7 @@ int kvmx86_lapic_pending_irq(struct kvm_x86_vcpu *v)
 	if (!l)
 		return -1;
 	l->from_pic = false;
+	l->from_user = false;
 	spin_lock_irqsave(&l->lock, flags);
 	vec = vlapic_pending_vector(&l->vl);
 	pic = vlapic_accepts_pic_intr(&l->vl);
@@ -344,6 +347,10 @@ int kvmx86_lapic_pending_irq(struct kvm_x86_vcpu *v)
 			return pv;
 		}
 	}
+	if (l->user_extint >= 0 && pic) {
+		l->from_user = true;
+		return l->user_extint;
+	}
 	return vec;
 }
 
@@ -354,6 +361,11 @@ void kvmx86_lapic_accept_irq(struct kvm_x86_vcpu *v, int vector)
 
 	if (!l || vector < 0)
 		return;
+	if (l->from_user) {
+		l->from_user = false;
+		l->user_extint = -1;
+		return;
+	}
 	if (l->from_pic) {
 		l->from_pic = false;
 		spin_lock_irqsave(&l->lock, flags);
@@ -365,6 +377,32 @@ void kvmx86_lapic_accept_irq(struct kvm_x86_vcpu *v, int vector)
 	spin_lock_irqsave(&l->lock, flags);
 	vlapic_ack(&l->vl, vector);
 	spin_unlock_irqrestore(&l->lock, flags);
+}
+
+int kvmx86_lapic_user_extint(struct kvm_x86_vcpu *v, u32 vector)
+{
+	struct kvmx86_lapic *l = v->lapic;
+
+	if (!l || l->chip->mode != KVMX86_IRQCHIP_SPLIT)
+		return -ENXIO;
+	if (l->user_extint >= 0)
+		return -EEXIST;
+	l->user_extint = vector;
+	kvm_vcpu_request(v->vcpu, KVM_REQ_EVENT);
+	return 0;
+}
+
+bool kvmx86_lapic_accepts_user_extint(struct kvm_x86_vcpu *v)
+{
+	struct kvmx86_lapic *l = v->lapic;
+
+	return l && l->chip->mode == KVMX86_IRQCHIP_SPLIT && l->user_extint < 0 &&
+	       vlapic_accepts_pic_intr(&l->vl);
+}
+
+bool kvmx86_pic_in_kernel(struct kvm_x86_vcpu *v)
+{
+	return v->lapic && v->lapic->chip->mode == KVMX86_IRQCHIP_KERNEL;
 }
 
 void kvmx86_lapic_set_cr8(struct kvm_x86_vcpu *v, u64 cr8)
@@ -462,6 +500,7 @@ static bool lapic_has_wake_event(struct kvmx86_lapic *l)
 	if (v->mp_state == KVM_MP_STATE_HALTED)
 		wake |= l->vl.nmi_pending || l->vl.extint_pending || v->ev.nmi_pending ||
 			atomic_read(&v->ev.nmi_queued) ||
+			((v->rflags & X86_EFLAGS_IF) && l->user_extint >= 0) ||
 			((v->rflags & X86_EFLAGS_IF) && vlapic_pending_vector(&l->vl) >= 0);
 	spin_unlock_irqrestore(&l->lock, flags);
 	if (!wake && v->mp_state == KVM_MP_STATE_HALTED && (v->rflags & X86_EFLAGS_IF) &&
@@ -763,6 +802,7 @@ int kvmx86_lapic_create(struct kvm_x86_vcpu *v)
 		return -ENOMEM;
 	spin_lock_init(&l->lock);
 	l->user_eoi = -1;
+	l->user_extint = -1;
 	l->v = v;
 	l->chip = chip;
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);

@@ -420,6 +420,15 @@ void kvmx86_pit_destroy(struct kvm_vm *vm);
 int kvmx86_lapic_create(struct kvm_x86_vcpu *v);	/* vm->lock held; no-op without irqchip */
 void kvmx86_lapic_free(struct kvm_x86_vcpu *v);
 void kvmx86_lapic_after_run(struct kvm_x86_vcpu *v);	/* KVM_RUN returns: VAPIC TPR back */
+/*
+ * The PIC of a split irqchip is userspace's: KVM_INTERRUPT gives its vector,
+ * taken as ExtINT when LINT0 passes it.  kvmx86_lapic_user_extint: 0, -EEXIST
+ * (one waits), -ENXIO (the PIC is in the kernel).  kvmx86_lapic_accepts_user_extint:
+ * LINT0 passes ExtINT and none waits.  kvmx86_pic_in_kernel: KVM_CREATE_IRQCHIP.
+ */
+int kvmx86_lapic_user_extint(struct kvm_x86_vcpu *v, u32 vector);
+bool kvmx86_lapic_accepts_user_extint(struct kvm_x86_vcpu *v);
+bool kvmx86_pic_in_kernel(struct kvm_x86_vcpu *v);
 /* MSRs the LAPIC owns when in kernel: APIC base, TSC deadline, x2APIC range. */
 bool kvmx86_lapic_owns_msr(struct kvm_x86_vcpu *v, u32 index);
 int kvmx86_lapic_get_msr(struct kvm_x86_vcpu *v, u32 index, u64 *data);
