@@ -602,6 +602,78 @@ static void test_split(void)
 	kt_vm_free(vm);
 }
 
+/* ---- garbage state: whatever userspace loads, the host survives it ---- */
+
+static void guest_idle(uint64_t a0, uint64_t a1)
+{
+	(void)a0;
+	(void)a1;
+	for (;;)
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void fill_random(void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	while (n--)
+		*b++ = rng();
+}
+
+static void test_garbage(void)
+{
+	struct sigaction sa;
+	int i, c;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_nop;
+	sigaction(SIGALRM, &sa, NULL);
+	for (i = 0; i < 40; i++) {
+		struct kt_vm *vm = kt_vm_create();
+		struct kt_vcpu *v0, *v1;
+		struct kvm_lapic_state s;
+		struct kvm_irqchip chip;
+		struct kvm_mp_state mp;
+
+		irqchip_create(vm);
+		v0 = kt_vcpu_add(vm, 0, guest_idle, 0, 0);
+		v1 = kt_vcpu_add(vm, 1, guest_idle, 0, 0);
+		fill_random(&s, sizeof(s));
+		(void)ioctl(v0->fd, KVM_SET_LAPIC, &s);
+		fill_random(&s, sizeof(s));
+		(void)ioctl(v1->fd, KVM_SET_LAPIC, &s);
+		for (c = 0; c < 3; c++) {
+			fill_random(&chip, sizeof(chip));
+			chip.chip_id = c;
+			KT_ASSERT_OK(ioctl(vm->fd, KVM_SET_IRQCHIP, &chip));
+		}
+		kt_set_msr(v0, MSR_IA32_APICBASE, APIC_DEFAULT_GPA | APICBASE_EN | APICBASE_BSP |
+			   (rng() & APICBASE_EXTD));
+		mp.mp_state = rng() % 5;
+		(void)ioctl(v1->fd, KVM_SET_MP_STATE, &mp);
+		/* A few runs of each, cut short by a signal; any exit will do. */
+		for (c = 0; c < 4; c++) {
+			ualarm(20000, 0);
+			(void)kt_vcpu_run(c & 1 ? v1 : v0);
+			ualarm(0, 0);
+		}
+		KT_ASSERT_OK(ioctl(v0->fd, KVM_GET_LAPIC, &s));
+		chip.chip_id = KVM_IRQCHIP_IOAPIC;
+		KT_ASSERT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+		kt_vm_free(vm);
+	}
+}
+
 static const struct ktest_case cases[] = {
 	{ "create_rules", test_create_rules },
 	{ "irqchip_roundtrip", test_irqchip_roundtrip },
@@ -610,6 +682,7 @@ static const struct ktest_case cases[] = {
 	{ "init_sipi_sipi", test_init_sipi },
 	{ "split_irqchip", test_split },
 	{ "vapic_addr", test_vapic },
+	{ "garbage_state", test_garbage },
 };
 
 int main(void)
