@@ -272,6 +272,12 @@ int kvmx86_irqchip_msi(struct kvm_vm *vm, u32 address_lo, u32 address_hi, u32 da
 	if (!chip)
 		return -ENXIO;
 	irq_msg_from_msi(((u64)address_hi << 32) | address_lo, data, &msg);
+	/* With 32-bit x2APIC IDs, address_hi[31:8] extends the destination (as Linux). */
+	if ((READ_ONCE(((struct kvm_x86_vm *)vm->arch)->x2apic_api) &
+	     KVM_X2APIC_API_USE_32BIT_IDS) && (address_hi & 0xffffff00)) {
+		msg.dest |= address_hi & 0xffffff00;
+		msg.dest_x2apic = true;
+	}
 	return kvmx86_irq_deliver(chip, &msg, -1);
 }
 

@@ -168,8 +168,8 @@ static void lapic_sync_cpuid(struct kvmx86_lapic *l, bool host)
  * Deliver @msg to the LAPICs it addresses (@source: index of the sending vCPU
  * for shorthands, -1 for MSIs, KVMX86_IRQ_FROM_IOAPIC for the IOAPIC).  Any
  * context; takes map_lock and each target's lock.  Returns the number of LAPICs
- * that took something new, or -1 when no LAPIC is addressed at all (as Linux
- * reports it).
+ * that took something new; 0 also when no LAPIC is addressed at all (what
+ * Linux's destination-map path reports).
  *
  * The EOI of an edge vector the IOAPIC sent is broadcast back to it as well
  * (vlapic_set_eoi_notify), so that acknowledgement listeners of edge pins hear
@@ -187,7 +187,7 @@ int kvmx86_irq_deliver(struct kvmx86_irqchip *chip, const struct irq_msg *msg, i
 	nr = vlapic_dest_set(chip->vl, chip->nr_lapics, msg, source < 0 ? -1 : source, mask);
 	if (!nr) {
 		read_unlock_irqrestore(&chip->map_lock, flags);
-		return -1;
+		return 0;
 	}
 	for (i = 0; i < chip->nr_lapics; i++) {
 		struct kvmx86_lapic *l = chip->lapic[i];
@@ -772,6 +772,49 @@ long kvmx86_lapic_vcpu_ioctl(struct kvm_x86_vcpu *v, unsigned int ioctl, void __
 	return r;
 }
 
+/* ---- KVM_CAP_X2APIC_API ---- */
+
+static void lapic_apply_x2apic_api(struct kvmx86_lapic *l, u64 flags)
+{
+	l->vl.cfg.x2apic_api_ids = flags & KVM_X2APIC_API_USE_32BIT_IDS;
+	l->vl.cfg.no_x2apic_broadcast_quirk = flags & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
+}
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_X2APIC_API): 32-bit x2APIC IDs in KVM_GET/SET_LAPIC
+ * and MSI addresses, and/or no 0xff broadcast quirk.  Any time, like Linux;
+ * flags only accumulate.
+ */
+int kvmx86_enable_x2apic_api(struct kvm_vm *vm, u64 flags)
+{
+	struct kvm_x86_vm *xvm = vm->arch;
+	struct kvmx86_irqchip *chip;
+	unsigned long irqflags;
+	u32 i;
+
+	if (flags & ~(KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	xvm->x2apic_api |= flags;
+	flags = xvm->x2apic_api;
+	chip = kvmx86_irqchip(vm);
+	if (chip) {
+		write_lock_irqsave(&chip->map_lock, irqflags);
+		for (i = 0; i < chip->nr_lapics; i++) {
+			struct kvmx86_lapic *l = chip->lapic[i];
+
+			if (!l)
+				continue;
+			spin_lock(&l->lock);
+			lapic_apply_x2apic_api(l, flags);
+			spin_unlock(&l->lock);
+		}
+		write_unlock_irqrestore(&chip->map_lock, irqflags);
+	}
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
 /* ---- life cycle ---- */
 
 /*
@@ -808,6 +851,7 @@ int kvmx86_lapic_create(struct kvm_x86_vcpu *v)
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	l->timer.function = lapic_timer_fn;
 	vlapic_init(&l->vl, &cfg, &kvmx86_vlapic_ops, l, bsp);
+	lapic_apply_x2apic_api(l, ((struct kvm_x86_vm *)v->vcpu->vm->arch)->x2apic_api);
 
 	v->lapic = l;
 	v->apic_base = l->vl.apic_base;

@@ -109,6 +109,8 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_REINJECT_CONTROL:
 		return 1;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	default:
 		return 0;
 	}
@@ -195,6 +197,8 @@ int kvm_arch_vm_enable_cap(struct kvm_vm *vm, struct kvm_enable_cap *cap)
 		return 0;
 	case KVM_CAP_SPLIT_IRQCHIP:
 		return kvmx86_irqchip_enable_split(vm, cap);
+	case KVM_CAP_X2APIC_API:
+		return kvmx86_enable_x2apic_api(vm, cap->args[0]);
 	default:
 		return -EINVAL;
 	}

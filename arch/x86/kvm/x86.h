@@ -340,6 +340,7 @@ struct kvm_x86_vm {
 	struct kvmx86_vm_time time;	/* TSC synchronisation and kvmclock (time.h) */
 	struct kvmx86_pit *pit;		/* irq_pit.c; published once under vm->lock */
 	struct kvmx86_irqchip *irqchip;	/* irq.h; published once under vm->lock, then fixed */
+	u64 x2apic_api;			/* KVM_CAP_X2APIC_API flags; vm->lock (irq_lapic.c) */
 	void *backend;			/* the backend's own VM state */
 };
 
@@ -442,6 +443,7 @@ void kvmx86_vcpu_init_event(struct kvm_x86_vcpu *v);
 /* The VM's in-kernel irqchip (irq_chip.c); vm->lock not held on entry. */
 long kvmx86_irqchip_vm_ioctl(struct kvm_vm *vm, unsigned int ioctl, void __user *argp);
 int kvmx86_irqchip_enable_split(struct kvm_vm *vm, struct kvm_enable_cap *cap);
+int kvmx86_enable_x2apic_api(struct kvm_vm *vm, u64 flags);	/* irq_lapic.c */
 void kvmx86_irqchip_destroy(struct kvm_vm *vm);
 
 #endif /* KVM_X86_H */

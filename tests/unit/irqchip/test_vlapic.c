@@ -770,6 +770,26 @@ static void test_save_restore(void)
 	UT_CHECK(lapics[1].apic_base == 0xfee00800ull, "RESET: xAPIC enabled base");
 }
 
+/* KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK: 8-bit 0xff stops being a broadcast in x2APIC mode. */
+static void test_broadcast_quirk(void)
+{
+	struct irq_msg m = { .vector = 0x44, .dest = 0xff, .assert = true };
+
+	setup();
+	enable_all();
+	UT_CHECK(vlapic_set_base(&lapics[1], VLAPIC_BASE_DEFAULT | VLAPIC_BASE_ENABLE |
+				 VLAPIC_BASE_EXTD, false) == 0, "LAPIC 1 to x2APIC");
+	UT_CHECK(vlapic_match_dest(&lapics[1], &m, false), "quirk on: 0xff reaches an x2APIC");
+	lapics[1].cfg.no_x2apic_broadcast_quirk = true;
+	UT_CHECK(!vlapic_match_dest(&lapics[1], &m, false), "quirk off: 0xff is ID 0xff");
+	UT_CHECK(vlapic_match_dest(&lapics[0], &m, false), "an xAPIC still takes 0xff as broadcast");
+	m.dest = 0xffffffffu;
+	m.dest_x2apic = true;
+	UT_CHECK(vlapic_match_dest(&lapics[1], &m, false), "32-bit broadcast always reaches it");
+	m.dest = 1;
+	UT_CHECK(vlapic_match_dest(&lapics[1], &m, false), "its own x2APIC ID 1");
+}
+
 /* CR8 is TPR[7:4] both ways, and moves the PPR like a TPR write. */
 static void test_cr8(void)
 {
@@ -789,6 +809,7 @@ static void test_cr8(void)
 int main(void)
 {
 	test_cr8();
+	test_broadcast_quirk();
 	test_reset_and_registers();
 	test_software_disable();
 	test_priority();

@@ -864,7 +864,8 @@ static bool match_physical(const struct vlapic *l, const struct irq_msg *msg)
 {
 	if (msg->dest == IRQ_X2APIC_BROADCAST)
 		return true;
-	if (!msg->dest_x2apic && (msg->dest & 0xff) == IRQ_XAPIC_BROADCAST)
+	if (!msg->dest_x2apic && (msg->dest & 0xff) == IRQ_XAPIC_BROADCAST &&
+	    !(is_x2apic(l) && l->cfg.no_x2apic_broadcast_quirk))
 		return true;
 	return msg->dest == vlapic_get_id(l);
 }

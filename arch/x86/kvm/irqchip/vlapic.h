@@ -111,6 +111,11 @@ struct vlapic_config {
 	bool x2apic_api_ids;
 	/* KVM_X86_QUIRK_LINT0_REENABLED disabled: the BSP's LINT0 resets masked too. */
 	bool no_lint0_quirk;
+	/*
+	 * KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK: in x2APIC mode this LAPIC no
+	 * longer takes an 8-bit 0xff destination (IOAPIC, MSI) as a broadcast.
+	 */
+	bool no_x2apic_broadcast_quirk;
 };
 
 struct vlapic {

@@ -602,6 +602,52 @@ static void test_split(void)
 	kt_vm_free(vm);
 }
 
+/* ---- KVM_CAP_X2APIC_API: 32-bit IDs in the LAPIC page, no 0xff broadcast quirk ---- */
+
+static void test_x2apic_api(void)
+{
+	struct kt_vm *vm = kt_vm_create_bare();
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X2APIC_API };
+	struct kvm_msi msi = { .address_lo = APIC_DEFAULT_GPA | (0xffu << 12), .data = 0x72 };
+	struct kvm_lapic_state s;
+	struct kt_vcpu *v0, *v1;
+	int r;
+
+	r = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API);
+	KT_ASSERT(r == 3, "KVM_CAP_X2APIC_API %d, want both flags", r);
+	irqchip_create(vm);
+	v0 = kt_vcpu_add_bare(vm, 0);
+	v1 = kt_vcpu_add_bare(vm, 1);
+	KT_ASSERT_OK(ioctl(v0->fd, KVM_SET_CPUID2, kt_supported_cpuid()));
+	KT_ASSERT_OK(ioctl(v1->fd, KVM_SET_CPUID2, kt_supported_cpuid()));
+	kt_set_msr(v0, MSR_IA32_APICBASE, APIC_DEFAULT_GPA | APICBASE_EN | APICBASE_BSP |
+		   APICBASE_EXTD);
+	kt_set_msr(v1, MSR_IA32_APICBASE, APIC_DEFAULT_GPA | APICBASE_EN | APICBASE_EXTD);
+	KT_ASSERT_OK(ioctl(v0->fd, KVM_GET_LAPIC, &s));
+	lapic_set_reg(&s, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	KT_ASSERT_OK(ioctl(v0->fd, KVM_SET_LAPIC, &s));
+
+	/* By default an MSI to 0xff reaches x2APICs as a broadcast (Linux's quirk). */
+	r = ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+	KT_CHECK(r == 1, "MSI to 0xff with the quirk: %d", r);
+
+	cap.args[0] = 4;
+	KT_ASSERT_ERRNO(ioctl(vm->fd, KVM_ENABLE_CAP, &cap), EINVAL);
+	cap.args[0] = KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
+	KT_ASSERT_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	msi.data = 0x73;
+	r = ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+	KT_CHECK(r == 0, "MSI to 0xff without the quirk: %d, want 0 (no destination)", r);
+
+	/* The page now holds the 32-bit ID as is, and only that ID is taken back. */
+	KT_ASSERT_OK(ioctl(v1->fd, KVM_GET_LAPIC, &s));
+	KT_CHECK(lapic_reg(&s, APIC_ID) == 1, "x2APIC ID 0x%x, want 1", lapic_reg(&s, APIC_ID));
+	KT_ASSERT_OK(ioctl(v1->fd, KVM_SET_LAPIC, &s));
+	lapic_set_reg(&s, APIC_ID, 5);
+	KT_ASSERT_ERRNO(ioctl(v1->fd, KVM_SET_LAPIC, &s), EINVAL);
+	kt_vm_free(vm);
+}
+
 /* ---- garbage state: whatever userspace loads, the host survives it ---- */
 
 static void guest_idle(uint64_t a0, uint64_t a1)
@@ -682,6 +728,7 @@ static const struct ktest_case cases[] = {
 	{ "init_sipi_sipi", test_init_sipi },
 	{ "split_irqchip", test_split },
 	{ "vapic_addr", test_vapic },
+	{ "x2apic_api", test_x2apic_api },
 	{ "garbage_state", test_garbage },
 };
 
