@@ -678,6 +678,9 @@ static void test_lint_and_msi(void)
 	UT_CHECK(m.dest == 3 && m.dest_logical && m.vector == 0xa5 &&
 		 m.delivery_mode == IRQ_DM_LOWEST && m.level_trigger && m.assert,
 		 "MSI decode: dest 3 logical lowest level vector 0xa5");
+	irq_msg_from_msi(0xfee01000ull, 0x00008032, &m);
+	UT_CHECK(m.level_trigger && m.assert && m.vector == 0x32,
+		 "MSI decode: level-triggered without bit 14 still asserts");
 	irq_msg_from_msi(0xfee01000ull, 0x00000031, &m);
 	UT_CHECK(m.dest == 1 && !m.dest_logical && m.delivery_mode == IRQ_DM_FIXED &&
 		 !m.level_trigger && m.assert, "MSI decode: edge physical");

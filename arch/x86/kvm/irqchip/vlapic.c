@@ -945,7 +945,12 @@ void irq_msg_from_msi(u64 addr, u32 data, struct irq_msg *msg)
 	msg->vector = data & 0xff;
 	msg->delivery_mode = (data >> 8) & 7;
 	msg->level_trigger = data & (1u << 15);
-	msg->assert = msg->level_trigger ? !!(data & (1u << 14)) : true;
+	/*
+	 * An MSI is a write: it always asserts.  Data bit 14 (the level of an
+	 * IPI) means nothing here, and IOAPICs that send their level-triggered
+	 * pins as MSIs (QEMU's) leave it clear (as Linux treats them).
+	 */
+	msg->assert = true;
 }
 
 /* ---- life cycle and save/restore ---- */
