@@ -216,10 +216,16 @@ static bool ev_ready_for_user_irq(struct kvm_x86_vcpu *v)
 	       (!kvmx86_lapic_in_kernel(v) || kvmx86_lapic_accepts_user_extint(v));
 }
 
-/* The VMM asked for KVM_EXIT_IRQ_WINDOW_OPEN (its PIC is in userspace). */
+/*
+ * The VMM asked for KVM_EXIT_IRQ_WINDOW_OPEN (its PIC is in userspace).  With a
+ * split irqchip only while LINT0 passes ExtINT and none waits: otherwise the
+ * window could never be used and would only make the guest exit at every
+ * instruction it can take an interrupt at (as Linux, which asks the same).
+ */
 static bool ev_user_wants_window(struct kvm_x86_vcpu *v)
 {
-	return READ_ONCE(v->vcpu->run->request_interrupt_window) && !kvmx86_pic_in_kernel(v);
+	return READ_ONCE(v->vcpu->run->request_interrupt_window) && !kvmx86_pic_in_kernel(v) &&
+	       (!kvmx86_lapic_in_kernel(v) || kvmx86_lapic_accepts_user_extint(v));
 }
 
 /* Pick what the guest gets at this entry; returns an enum kvm_exit_action. */
