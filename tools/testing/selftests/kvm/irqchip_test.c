@@ -445,6 +445,48 @@ static void test_init_sipi(void)
 	kt_vm_free(vm);
 }
 
+/*
+ * Split irqchip, LINT0 masked: a VMM asking for an interrupt window for its PIC
+ * gets none (ready_for_interrupt_injection 0) and the guest still runs at full
+ * speed rather than exiting at every interruptible instruction.
+ */
+volatile uint64_t busy_sum;
+
+static void guest_lint0_masked(uint64_t a0, uint64_t a1)
+{
+	uint64_t i;
+
+	(void)a0;
+	(void)a1;
+	x2apic_enable(0xff);
+	x2apic_write(APIC_LVT0, APIC_LVT_MASKED);
+	guest_sti();
+	for (i = 0; i < 2000000; i++)
+		busy_sum += i;
+	GUEST_SYNC(1);
+}
+
+static void test_split_window(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	struct kt_vm *vm;
+	struct kt_vcpu *v;
+	struct kt_ucall uc;
+
+	if (kt_check_cap(KVM_CAP_SPLIT_IRQCHIP) <= 0)
+		KT_SKIP("no KVM_CAP_SPLIT_IRQCHIP");
+	vm = kt_vm_create();
+	KT_ASSERT_OK(ioctl(vm->fd, KVM_ENABLE_CAP, &cap));
+	v = kt_vcpu_add(vm, 0, guest_lint0_masked, 0, 0);
+	v->run->request_interrupt_window = 1;
+	KT_ASSERT(KT_RUN_UCALL(v, &uc) == UCALL_SYNC && uc.args[0] == 1, "no SYNC 1");
+	KT_CHECK(v->run->if_flag == 1, "if_flag %u", v->run->if_flag);
+	KT_CHECK(v->run->ready_for_interrupt_injection == 0,
+		 "ready_for_interrupt_injection %u with LINT0 masked",
+		 v->run->ready_for_interrupt_injection);
+	kt_vm_free(vm);
+}
+
 /* ---- KVM_SET_VAPIC_ADDR: TPR, ISR and IRR mirrored into a guest page ---- */
 
 volatile uint8_t *vapic_page;
@@ -727,6 +769,7 @@ static const struct ktest_case cases[] = {
 	{ "kernel_devices", test_kernel_devices },
 	{ "init_sipi_sipi", test_init_sipi },
 	{ "split_irqchip", test_split },
+	{ "split_window_lint0_masked", test_split_window },
 	{ "vapic_addr", test_vapic },
 	{ "x2apic_api", test_x2apic_api },
 	{ "garbage_state", test_garbage },
