@@ -45,6 +45,11 @@ check:
 bench: modules selftests
 	scripts/bench.sh $(BENCH_ARGS)
 
+# The README's run command: the test VM with our modules, and unmodified QEMU in
+# it booting Linux on them (scripts/run-guest.sh --help).
+run-guest:
+	scripts/run-guest.sh $(GUEST_ARGS)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean
 	rm -rf build tests/unit/out tests/abi/out tests/fuzz/out tools/testing/selftests/kvm/out

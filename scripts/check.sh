@@ -27,7 +27,9 @@ stage() {
 	rc=$?
 	if [ "$kind" = tap ]; then
 		p=$(grep -c '^ok ' "$LOG/$name.log")
-		f=$(grep -c '^not ok ' "$LOG/$name.log")
+		# A TAP TODO point (a pending configuration that still fails) is
+		# reported in the log, not counted.
+		f=$(grep '^not ok ' "$LOG/$name.log" | grep -vc '# TODO')
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 			f=1	# the stage failed without saying which test
 		fi
@@ -41,7 +43,7 @@ stage() {
 	echo "    $p passed, $f failed (log: build/check/$name.log)"
 	if [ "$f" -ne 0 ]; then
 		failed_names+=("$name")
-		grep '^not ok ' "$LOG/$name.log" | head -20 | sed 's/^/    /'
+		grep '^not ok ' "$LOG/$name.log" | grep -v '# TODO' | head -20 | sed 's/^/    /'
 		[ "$kind" = single ] && tail -20 "$LOG/$name.log" | sed 's/^/    | /'
 	fi
 	return 0
@@ -63,6 +65,10 @@ stage abi tap make -C tests/abi run
 stage fuzz-short single make -C tests/fuzz short
 stage testvm-ours tap scripts/testvm.sh --impl ours
 stage testvm-debian tap scripts/testvm.sh --impl debian
+# Unmodified QEMU in the test VM boots Linux on our modules (tests/qemu).  Not run
+# against Debian's KVM here: in the test VM it hangs or aborts in every
+# configuration (Documentation/virt/kvm/qemu.rst); tests/qemu/run.sh --impl debian.
+stage qemu-ours tap tests/qemu/run.sh --impl ours
 
 echo
 [ ${#failed_names[@]} -eq 0 ] || echo "failed stages: ${failed_names[*]}"

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential make gcc g++ clang libclang-rt-14-dev python3 gdb binutils
       linux-libc-dev qemu-system-x86 linux-image-amd64 linux-headers-amd64
-      busybox-static cpio)
+      busybox-static cpio strace)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

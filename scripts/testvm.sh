@@ -30,6 +30,13 @@ PENDING_FILE=${TESTVM_PENDING:-$TOP/tools/testing/selftests/kvm/PENDING}
 MOD_DIR=${TESTVM_MODULE_DIR:-$TOP/arch/x86/kvm}
 KVER=${TESTVM_KVER:-}
 QEMU=${TESTVM_QEMU:-qemu-system-x86_64}
+MEM=${TESTVM_MEM:-2G}
+SMP=${TESTVM_SMP:-2}
+# A second newc archive appended to the initramfs (e.g. QEMU for nested guests).
+EXTRA_CPIO=${TESTVM_EXTRA_CPIO:-}
+# What ours mode does with a PENDING test: skip (leave it out) or todo (run it,
+# report it with a TAP TODO directive, not counted as a failure).
+PENDING_MODE=${TESTVM_PENDING_MODE:-skip}
 # Lines of a failing test's output echoed on stdout (all of it is in the log).
 SHOW_LINES=${TESTVM_SHOW_LINES:-60}
 CONSOLE_TAIL=40
@@ -60,6 +67,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $IMPL in ours|debian) ;; *) usage ;; esac
+case $PENDING_MODE in skip|todo) ;; *) die "TESTVM_PENDING_MODE must be skip or todo" ;; esac
+[ -z "$EXTRA_CPIO" ] || [ -f "$EXTRA_CPIO" ] || die "no such file: $EXTRA_CPIO"
 [ "$KEEP" = 0 ] || [ -t 0 ] || die "--keep gives the VM's console to the terminal: stdin must be one"
 case $TIMEOUT in ''|*[!0-9]*) usage ;; esac
 [ "$TIMEOUT" -gt 0 ] || usage
@@ -130,11 +139,15 @@ else
 fi
 
 PENDING=()
+declare -A PENDING_WHY=()	# the comment after a PENDING entry
+declare -A TODO=()		# pending tests run in todo mode
 if [ "$IMPL" = ours ] && [ $HAVE_TESTS_ARG = 0 ] && [ -f "$PENDING_FILE" ]; then
-	while read -r t; do
-		t=${t%%#*}
+	while read -r line; do
+		t=${line%%#*}
 		t=${t//[[:space:]]/}
-		[ -n "$t" ] && PENDING+=("$t")
+		[ -n "$t" ] || continue
+		PENDING+=("$t")
+		case $line in *'#'*) why=${line#*#}; PENDING_WHY[$t]=${why# } ;; esac
 	done < "$PENDING_FILE"
 fi
 
@@ -149,10 +162,11 @@ RUN=()		# tests that go into the VM, in order
 MISSING=()	# tests without a binary
 SKIPPED=()	# pending in ours mode
 for t in "${TESTS[@]}"; do
-	if is_pending "$t"; then
+	if is_pending "$t" && [ "$PENDING_MODE" = skip ]; then
 		SKIPPED+=("$t")
 	elif [ -x "$TEST_DIR/$t" ] && [ -f "$TEST_DIR/$t" ]; then
 		RUN+=("$t")
+		! is_pending "$t" || TODO[$t]=1
 	else
 		MISSING+=("$t")
 	fi
@@ -223,7 +237,7 @@ initramfs_key()
 		echo "$IMPL $KVER"
 		printf 'test %s\n' "${RUN[@]}"
 		sha256sum "$HERE/init" "$HERE/lib.sh" "$TOP/scripts/testvm.sh" "$IRD_BUSYBOX" \
-			"${MODS_KEY[@]}"
+			"${MODS_KEY[@]}" $EXTRA_CPIO
 		for t in "${RUN[@]}"; do sha256sum "$TEST_DIR/$t"; done
 	} | sha256sum | cut -d' ' -f1
 }
@@ -247,7 +261,9 @@ build_initramfs()
 		chmod 0755 "$root/tests/$t"
 		echo "$t" >> "$root"/etc/testvm/tests
 	done
-	ird_pack "$root" "$INITRD"
+	ird_pack "$root" "$INITRD" || return
+	# The kernel unpacks concatenated archives one after the other.
+	[ -z "$EXTRA_CPIO" ] || cat "$EXTRA_CPIO" >> "$INITRD"
 }
 
 KEY=$(initramfs_key)
@@ -269,6 +285,7 @@ mkdir -p "$OUT/tests"
 
 N=0		# TAP points printed
 FAILED=0
+NTODO=0		# pending tests that failed (not counted in FAILED)
 WARN_RE=$(ird_kernel_warning_re)
 
 tap()
@@ -285,14 +302,25 @@ diag()
 pass()
 {
 	N=$((N + 1))
+	if [ -n "${TODO[$1]:-}" ]; then
+		tap "ok $N - $IMPL: $1 # TODO pending, passes now: take it off $(basename "$PENDING_FILE")"
+		return
+	fi
 	tap "ok $N - $IMPL: $1${2:+ # SKIP $2}"
 }
 
 fail()
 {
 	local why=${2//'#'/'\#'}	# a bare '#' could start a TAP directive
+	local pwhy
 
 	N=$((N + 1))
+	if [ -n "${TODO[$1]:-}" ]; then
+		pwhy=${PENDING_WHY[$1]:-listed in $(basename "$PENDING_FILE")}
+		NTODO=$((NTODO + 1))
+		tap "not ok $N - $IMPL: $1 ($why) # TODO pending: ${pwhy//'#'/'\#'}"
+		return
+	fi
 	FAILED=$((FAILED + 1))
 	tap "not ok $N - $IMPL: $1 ($why)"
 }
@@ -493,7 +521,7 @@ boot_vm()
 		conopt=(-chardev "file,id=con,path=$console" -serial chardev:con
 			-chardev "pipe,id=mon,path=$OUT/monitor" -mon chardev=mon)
 	fi
-	"$QEMU" -M q35 -cpu max -smp 2 -m 2G -accel tcg,thread=single \
+	"$QEMU" -M q35 -cpu max -smp "$SMP" -m "$MEM" -accel tcg,thread=single \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" -append "$append" \
 		-nographic -no-reboot -nic none "${conopt[@]}" \
 		-chardev "file,id=res,path=$results" -serial chardev:res \
@@ -604,6 +632,8 @@ tap "TAP version 13"
 echo "# testvm: impl=$IMPL kernel=$KVER tests=${#RUN[@]} logs=${OUT#"$TOP"/}" | tee -a "$OUT/tap.txt"
 [ ${#SKIPPED[@]} -eq 0 ] ||
 	echo "# pending, not run in ours mode: ${SKIPPED[*]}" | tee -a "$OUT/tap.txt"
+[ ${#TODO[@]} -eq 0 ] ||
+	echo "# pending, run as TODO in ours mode: ${!TODO[*]}" | tee -a "$OUT/tap.txt"
 for t in "${MISSING[@]}"; do
 	fail "$t" "no binary $TEST_DIR/$t"
 done
@@ -662,6 +692,8 @@ else
 fi
 
 tap "1..$N"
-echo "# $((N - FAILED)) passed, $FAILED failed, $BOOT boot(s); logs in ${OUT#"$TOP"/}" |
+todo_note=
+[ "$NTODO" = 0 ] || todo_note=" $NTODO pending (TODO),"
+echo "# $((N - FAILED - NTODO)) passed, $FAILED failed,$todo_note $BOOT boot(s); logs in ${OUT#"$TOP"/}" |
 	tee -a "$OUT/tap.txt"
 [ "$FAILED" -eq 0 ]
