@@ -56,6 +56,38 @@ modules_build() {
 	! grep -E 'warning:|WARNING:' "$LOG/modules.out"
 }
 
+# Reference mode.  Debian's KVM in the emulated test VM sometimes fails a timing-
+# sensitive selftest under load (TESTENV.md); a selftest that failed is run once
+# more in a fresh boot, and the reference counts as passed when the second run
+# passes.  The first failure stays in the log.  Ours gets no second chance.
+testvm_debian_with_retry()
+{
+	local first=$LOG/testvm-debian.first retry=$LOG/testvm-debian.retry failed rc t
+
+	scripts/testvm.sh --impl debian > "$first" 2>&1
+	rc=$?
+	failed=$(sed -n 's/^not ok [0-9]* - debian: \([a-z0-9_]*_test\) .*/\1/p' "$first" | sort -u)
+	if [ "$rc" -eq 0 ] || [ -z "$failed" ] ||
+	   grep '^not ok ' "$first" | grep -qv -e '_test ' -e '# TODO'; then
+		cat "$first"
+		return "$rc"
+	fi
+	scripts/testvm.sh --impl debian --tests "$(echo $failed)" > "$retry" 2>&1
+	if grep -q '^not ok ' "$retry"; then
+		cat "$first"
+		echo "# retried in a fresh boot, still failing:"
+		sed 's/^/#   /' "$retry"
+		return 1
+	fi
+	for t in $failed; do
+		echo "# $t failed on the first run and passed when run again:"
+		grep -A3 "^not ok [0-9]* - debian: $t " "$first" | sed 's/^/#   /'
+	done
+	sed -E 's/^not ok ([0-9]+) - debian: ([a-z0-9_]+_test) .*/ok \1 - debian: \2 # passed on retry/' \
+		"$first"
+	return 0
+}
+
 scripts/deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
 stage modules single modules_build
@@ -64,7 +96,7 @@ stage unit tap scripts/run-unit.sh
 stage abi tap make -C tests/abi run
 stage fuzz-short single make -C tests/fuzz short
 stage testvm-ours tap scripts/testvm.sh --impl ours
-stage testvm-debian tap scripts/testvm.sh --impl debian
+stage testvm-debian tap testvm_debian_with_retry
 # Unmodified QEMU in the test VM boots Linux on our modules (tests/qemu).  Not run
 # against Debian's KVM here: in the test VM it hangs or aborts in every
 # configuration (Documentation/virt/kvm/qemu.rst); tests/qemu/run.sh --impl debian.
