@@ -176,7 +176,7 @@ grep -q '^DONE' "$RES" || echo "bench: the VM did not finish (see ${OUT#"$TOP"/}
 # QEMU's start to the guest's first userspace line in build/qemu/<impl>/boot-times.txt.
 # Each implementation gets BENCH_QEMU_LIMIT seconds (200), so that make bench stays
 # well under 15 minutes; past that the figure is n/a.
-QEMU_BOOT_CONFIG=${BENCH_QEMU_CONFIG:-qemu_microvm_smp1_irqchip_on}
+QEMU_BOOT_CONFIG=${BENCH_QEMU_CONFIG:-qemu_q35_smp2_irqchip_on}
 QEMU_BOOT=(- -)
 QEMU_BOOT_NA=
 qemu_boot_time()
