@@ -9,6 +9,7 @@
  * whole irqchip).  The hrtimer callback takes no lock: it sets
  * lapic->timer_expired and kicks the vCPU, whose thread runs the model.
  */
+#include <linux/sched/stat.h>
 #include <linux/kvm_arch.h>
 #include <linux/kvm_memslot.h>
 #include <linux/module.h>
@@ -532,7 +533,8 @@ static int lapic_block(struct kvmx86_lapic *l)
 	u64 stop = ktime_get_ns() + halt_poll_ns;
 
 	while (!lapic_wake_pending(l)) {
-		if (ktime_get_ns() >= stop || need_resched()) {
+		/* Poll only while nothing else wants this CPU (as Linux). */
+		if (ktime_get_ns() >= stop || need_resched() || !single_task_running()) {
 			wait_event_interruptible(vcpu->wq, lapic_wake_pending(l));
 			break;
 		}
