@@ -75,6 +75,7 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_SYS_ATTRIBUTES:
 		return 1;
 	case KVM_CAP_XSAVE2:
 		/* Bytes of KVM_GET_XSAVE2: every component we offer fits in 4 KiB. */
@@ -116,6 +117,32 @@ int kvm_arch_check_extension(struct kvm_vm *vm, long cap)
 	}
 }
 
+/*
+ * KVM_HAS_DEVICE_ATTR / KVM_GET_DEVICE_ATTR on /dev/kvm.  Group 0 is the only
+ * group and holds one attribute: the XCR0 bits a guest may enable, the same set
+ * KVM_GET_SUPPORTED_CPUID reports in leaf 0xd.  Like Linux 6.1, the flags field
+ * is not looked at here; an unknown group or attribute is ENXIO, an address
+ * that does not fit a pointer or cannot be written is EFAULT.
+ */
+static long kvmx86_dev_attr(unsigned int ioctl, void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 xcr0;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != 0 || attr.attr != KVM_X86_XCOMP_GUEST_SUPP)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	if ((u64)(unsigned long)attr.addr != attr.addr)
+		return -EFAULT;
+	xcr0 = kvmx86_supported_xcr0();
+	if (put_user(xcr0, (u64 __user *)(unsigned long)attr.addr))
+		return -EFAULT;
+	return 0;
+}
+
 long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 {
 	switch (ioctl) {
@@ -127,6 +154,9 @@ long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
 		return kvmx86_get_msr_feature_index_list((void __user *)arg);
 	case KVM_GET_MSRS:
 		return kvmx86_get_feature_msrs((void __user *)arg);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+		return kvmx86_dev_attr(ioctl, (void __user *)arg);
 	case KVM_X86_GET_MCE_CAP_SUPPORTED: {
 		u64 cap = kvmx86_mce_cap_supported();
 

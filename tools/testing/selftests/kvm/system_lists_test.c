@@ -2,11 +2,13 @@
 /*
  * The variable-length lists /dev/kvm hands out: KVM_GET_SUPPORTED_CPUID,
  * KVM_GET_EMULATED_CPUID, KVM_GET_MSR_INDEX_LIST and
- * KVM_GET_MSR_FEATURE_INDEX_LIST.  Too small a count gives E2BIG (with the
+ * KVM_GET_MSR_FEATURE_INDEX_LIST; and the one system attribute,
+ * KVM_X86_XCOMP_GUEST_SUPP (KVM_HAS/GET_DEVICE_ATTR on /dev/kvm).  Too small a count gives E2BIG (with the
  * needed count written back where Linux does so), the exact count works, and
  * the answers are stable and plausible.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "kvmt.h"
 #include "x86.h"
@@ -169,11 +171,83 @@ static void test_msr_feature_list(void)
 	free(l);
 }
 
+/* XTILECFG and XTILEDATA: reported by the attribute, in leaf 0xd only on request. */
+#define XCR0_DYNAMIC	((1ull << 17) | (1ull << 18))
+
+static int sys_attr(unsigned long req, uint32_t flags, uint32_t group, uint64_t attr,
+		    uint64_t addr)
+{
+	struct kvm_device_attr a = {
+		.flags = flags, .group = group, .attr = attr, .addr = addr,
+	};
+
+	return ioctl(kt_kvm_fd(), req, &a);
+}
+
+static void test_xcomp_guest_supp(void)
+{
+	uint64_t val = ~0ull, again = ~0ull, leaf = 0;
+	struct kvm_cpuid2 *c = cpuid_buf(256);
+	const struct kvm_cpuid_entry2 *e;
+	uint64_t *ro;
+
+	if (!kt_check_cap(KVM_CAP_SYS_ATTRIBUTES))
+		KT_SKIP("KVM_CAP_SYS_ATTRIBUTES not supported");
+	KT_ASSERT_OK(sys_attr(KVM_HAS_DEVICE_ATTR, 0, 0, KVM_X86_XCOMP_GUEST_SUPP, 0));
+	KT_ASSERT_OK(sys_attr(KVM_GET_DEVICE_ATTR, 0, 0, KVM_X86_XCOMP_GUEST_SUPP,
+			      (uintptr_t)&val));
+	kt_diag("KVM_X86_XCOMP_GUEST_SUPP: 0x%llx", (unsigned long long)val);
+	KT_ASSERT(val != ~0ull, "nothing written");
+
+	KT_ASSERT_OK(ioctl(kt_kvm_fd(), KVM_GET_SUPPORTED_CPUID, c));
+	e = kt_find_cpuid(c, 0xd, 0);
+	if (e)
+		leaf = e->eax | (uint64_t)e->edx << 32;
+	kt_diag("KVM_GET_SUPPORTED_CPUID 0xd.0: 0x%llx", (unsigned long long)leaf);
+	free(c);
+	KT_ASSERT((val & ~XCR0_DYNAMIC) == leaf,
+		  "attribute 0x%llx, leaf 0xd 0x%llx", (unsigned long long)val,
+		  (unsigned long long)leaf);
+	/* x87 and SSE are always there where XSAVE is. */
+	if (leaf)
+		KT_ASSERT((val & 3) == 3, "x87/SSE missing: 0x%llx", (unsigned long long)val);
+
+	/* Linux does not look at the flags of a system attribute. */
+	KT_ASSERT_OK(sys_attr(KVM_GET_DEVICE_ATTR, 1, 0, KVM_X86_XCOMP_GUEST_SUPP,
+			      (uintptr_t)&again));
+	KT_ASSERT(again == val, "flags 1 gave 0x%llx", (unsigned long long)again);
+	KT_ASSERT_OK(sys_attr(KVM_HAS_DEVICE_ATTR, 0x80000000u, 0, KVM_X86_XCOMP_GUEST_SUPP, 0));
+
+	/* Unknown group or attribute: ENXIO, nothing written. */
+	again = 0x1234;
+	KT_ASSERT_ERRNO(sys_attr(KVM_HAS_DEVICE_ATTR, 0, 1, KVM_X86_XCOMP_GUEST_SUPP, 0), ENXIO);
+	KT_ASSERT_ERRNO(sys_attr(KVM_HAS_DEVICE_ATTR, 0, 0, 1, 0), ENXIO);
+	KT_ASSERT_ERRNO(sys_attr(KVM_HAS_DEVICE_ATTR, 0, 0xffffffffu, ~0ull, 0), ENXIO);
+	KT_ASSERT_ERRNO(sys_attr(KVM_GET_DEVICE_ATTR, 0, 1, KVM_X86_XCOMP_GUEST_SUPP,
+				 (uintptr_t)&again), ENXIO);
+	KT_ASSERT_ERRNO(sys_attr(KVM_GET_DEVICE_ATTR, 0, 0, 1, (uintptr_t)&again), ENXIO);
+	KT_ASSERT(again == 0x1234, "a failed GET wrote 0x%llx", (unsigned long long)again);
+
+	/* Bad destinations: EFAULT. */
+	KT_ASSERT_ERRNO(sys_attr(KVM_GET_DEVICE_ATTR, 0, 0, KVM_X86_XCOMP_GUEST_SUPP, 0), EFAULT);
+	KT_ASSERT_ERRNO(sys_attr(KVM_GET_DEVICE_ATTR, 0, 0, KVM_X86_XCOMP_GUEST_SUPP,
+				 0xffff800000000000ull), EFAULT);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	KT_ASSERT(ro != MAP_FAILED, "mmap");
+	KT_ASSERT_ERRNO(sys_attr(KVM_GET_DEVICE_ATTR, 0, 0, KVM_X86_XCOMP_GUEST_SUPP,
+				 (uintptr_t)ro), EFAULT);
+	munmap(ro, 4096);
+	/* The attribute structure itself unreadable: EFAULT. */
+	KT_ASSERT_ERRNO(ioctl(kt_kvm_fd(), KVM_GET_DEVICE_ATTR, NULL), EFAULT);
+	KT_ASSERT_ERRNO(ioctl(kt_kvm_fd(), KVM_HAS_DEVICE_ATTR, NULL), EFAULT);
+}
+
 static const struct ktest_case cases[] = {
 	{ "supported_cpuid", test_supported_cpuid },
 	{ "emulated_cpuid", test_emulated_cpuid },
 	{ "msr_index_list", test_msr_index_list },
 	{ "msr_feature_index_list", test_msr_feature_list },
+	{ "xcomp_guest_supp", test_xcomp_guest_supp },
 };
 
 int main(void)
