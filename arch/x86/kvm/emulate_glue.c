@@ -4,9 +4,9 @@
  * page-table walker (walk/): the emulator's ops table implemented on a vCPU,
  * and the MMIO / string I/O exits that go through it.
  *
- * Runs in the vCPU thread with vcpu->mutex held.  Guest memory is reached with
- * kvm_read_guest()/kvm_write_guest() (which take slots_srcu themselves), never
- * under vm->mmu_lock.
+ * Runs in the vCPU thread with vcpu->mutex held.  Guest memory is reached
+ * through the vCPU's slot cache (kvmx86_vcpu_gfn_to_slot(), tdp.c) in short
+ * slots_srcu sections of its own, never under vm->mmu_lock.
  *
  * Known limits: paging-structure A/D updates and LOCK'd read-modify-writes on
  * guest RAM are done as read-compare-write, not atomically against other vCPUs;
@@ -17,10 +17,12 @@
 #include <linux/mm.h>
 #include <linux/kvm_memslot.h>
 #include <linux/kvm_iobus.h>
+#include <asm/unaligned.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #include "x86.h"
+#include "tdp.h"
 #include "emulate/emulate.h"
 #include "walk/walk.h"
 
@@ -35,6 +37,12 @@ static struct kvm_x86_vcpu *emu_vcpu(struct emu_ctxt *ctxt)
 static u64 eg_get_gpr(struct emu_ctxt *ctxt, unsigned int reg)
 {
 	return emu_vcpu(ctxt)->gpr[reg & 15];
+}
+
+static void eg_get_gprs(struct emu_ctxt *ctxt, u64 *gpr)
+{
+	static_assert((int)EMU_NR_GPRS == (int)KVM_NR_GPRS);
+	memcpy(gpr, emu_vcpu(ctxt)->gpr, sizeof(emu_vcpu(ctxt)->gpr));
 }
 
 static void eg_set_gpr(struct emu_ctxt *ctxt, unsigned int reg, u64 val)
@@ -123,12 +131,67 @@ static unsigned int eg_get_cpl(struct emu_ctxt *ctxt)
 	return ss.dpl;
 }
 
+/*
+ * Guest RAM for the emulator and the walker, through the vCPU's slot cache
+ * (kvmx86_vcpu_gfn_to_slot()); the range must not cross a page.  0, or
+ * -EFAULT where no slot (or, writing, only a read-only one) backs gpa or the
+ * host address cannot be accessed.
+ */
+static int eg_guest_read(struct kvm_x86_vcpu *v, u64 gpa, void *buf, unsigned int len)
+{
+	struct kvm_vm *vm = v->vcpu->vm;
+	struct kvm_memory_slot *slot;
+	void __user *hva;
+	int idx, r = -EFAULT;
+
+	idx = srcu_read_lock(&vm->slots_srcu);
+	slot = kvmx86_vcpu_gfn_to_slot(v, gpa >> PAGE_SHIFT);
+	if (slot) {
+		hva = (void __user *)(kvm_slot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+				      offset_in_page(gpa));
+		switch (len) {
+		case 4:
+			r = get_user(*(u32 *)buf, (u32 __user *)hva);
+			break;
+		case 8:
+			r = get_user(*(u64 *)buf, (u64 __user *)hva);
+			break;
+		default:
+			/* A kernel buffer of the emulator: no hardened-usercopy check needed. */
+			if (access_ok(hva, len) && !__copy_from_user(buf, hva, len))
+				r = 0;
+			break;
+		}
+	}
+	srcu_read_unlock(&vm->slots_srcu, idx);
+	return r;
+}
+
+static int eg_guest_write(struct kvm_x86_vcpu *v, u64 gpa, const void *buf, unsigned int len)
+{
+	struct kvm_vm *vm = v->vcpu->vm;
+	struct kvm_memory_slot *slot;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	void __user *hva;
+	int idx, r = -EFAULT;
+
+	idx = srcu_read_lock(&vm->slots_srcu);
+	slot = kvmx86_vcpu_gfn_to_slot(v, gfn);
+	if (slot && !(slot->flags & KVM_MEM_READONLY)) {
+		hva = (void __user *)(kvm_slot_gfn_to_hva(slot, gfn) + offset_in_page(gpa));
+		if (access_ok(hva, len) && !__copy_to_user(hva, buf, len)) {
+			kvm_mark_page_dirty(vm, slot, gfn);
+			r = 0;
+		}
+	}
+	srcu_read_unlock(&vm->slots_srcu, idx);
+	return r;
+}
+
 static int eg_read_pte(void *priv, u64 gpa, u64 *val, unsigned int size)
 {
-	struct kvm_x86_vcpu *v = priv;
-
 	*val = 0;
-	return kvm_read_guest(v->vcpu->vm, gpa, val, size);
+	return eg_guest_read(priv, gpa, val, size);
 }
 
 static int eg_cmpxchg_pte(void *priv, u64 gpa, u64 old, u64 new, unsigned int size)
@@ -137,12 +200,12 @@ static int eg_cmpxchg_pte(void *priv, u64 gpa, u64 old, u64 new, unsigned int si
 	u64 cur = 0;
 	int r;
 
-	r = kvm_read_guest(v->vcpu->vm, gpa, &cur, size);
+	r = eg_guest_read(v, gpa, &cur, size);
 	if (r)
 		return r;
 	if (cur != old)
 		return 1;
-	return kvm_write_guest(v->vcpu->vm, gpa, &new, size);
+	return eg_guest_write(v, gpa, &new, size);
 }
 
 static const struct walk_ops eg_walk_ops = {
@@ -178,7 +241,9 @@ static void eg_load_pdptes(struct kvm_x86_vcpu *v, struct walk_cfg *cfg, u64 *pd
 /* The guest's paging configuration; set_ad for accesses the guest makes itself. */
 static void eg_walk_cfg(struct kvm_x86_vcpu *v, struct walk_cfg *cfg, bool set_ad)
 {
-	memset(cfg, 0, sizeof(*cfg));
+	/* Every field set one by one: no memset on this path (each MMIO exit walks). */
+	cfg->pkru = 0;
+	cfg->pdptrs = NULL;
 	cfg->cr0 = kvm_x86_ops->get_cr(v, 0);
 	cfg->cr3 = kvm_x86_ops->get_cr(v, 3);
 	cfg->cr4 = kvm_x86_ops->get_cr(v, 4);
@@ -226,7 +291,7 @@ static bool eg_is_ram(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 	int idx;
 
 	idx = srcu_read_lock(&vm->slots_srcu);
-	slot = kvm_gfn_to_memslot(kvm_memslots(vm), gpa >> PAGE_SHIFT);
+	slot = kvmx86_vcpu_gfn_to_slot(v, gpa >> PAGE_SHIFT);
 	ram = slot && !(write && (slot->flags & KVM_MEM_READONLY));
 	srcu_read_unlock(&vm->slots_srcu, idx);
 	return ram;
@@ -234,20 +299,12 @@ static bool eg_is_ram(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 
 static int eg_read_phys(struct emu_ctxt *ctxt, u64 gpa, void *buf, unsigned int len)
 {
-	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
-
-	if (!eg_is_ram(v, gpa, false) || kvm_read_guest(v->vcpu->vm, gpa, buf, len))
-		return EMU_MEM_MMIO;
-	return EMU_MEM_OK;
+	return eg_guest_read(emu_vcpu(ctxt), gpa, buf, len) ? EMU_MEM_MMIO : EMU_MEM_OK;
 }
 
 static int eg_write_phys(struct emu_ctxt *ctxt, u64 gpa, const void *buf, unsigned int len)
 {
-	struct kvm_x86_vcpu *v = emu_vcpu(ctxt);
-
-	if (!eg_is_ram(v, gpa, true) || kvm_write_guest(v->vcpu->vm, gpa, buf, len))
-		return EMU_MEM_MMIO;
-	return EMU_MEM_OK;
+	return eg_guest_write(emu_vcpu(ctxt), gpa, buf, len) ? EMU_MEM_MMIO : EMU_MEM_OK;
 }
 
 static int eg_cmpxchg_phys(struct emu_ctxt *ctxt, u64 gpa, const void *old, const void *new,
@@ -258,11 +315,11 @@ static int eg_cmpxchg_phys(struct emu_ctxt *ctxt, u64 gpa, const void *old, cons
 
 	if (len > sizeof(cur) || !eg_is_ram(v, gpa, true))
 		return EMU_MEM_MMIO;
-	if (kvm_read_guest(v->vcpu->vm, gpa, cur, len))
+	if (eg_guest_read(v, gpa, cur, len))
 		return EMU_MEM_MMIO;
 	if (memcmp(cur, old, len))
 		return EMU_MEM_CHANGED;
-	if (kvm_write_guest(v->vcpu->vm, gpa, new, len))
+	if (eg_guest_write(v, gpa, new, len))
 		return EMU_MEM_MMIO;
 	return EMU_MEM_OK;
 }
@@ -352,6 +409,7 @@ static void eg_inject(struct emu_ctxt *ctxt, const struct emu_fault *f)
 
 static const struct emu_ops kvm_emu_ops = {
 	.get_gpr = eg_get_gpr,
+	.get_gprs = eg_get_gprs,
 	.set_gpr = eg_set_gpr,
 	.get_rip = eg_get_rip,
 	.set_rip = eg_set_rip,
@@ -474,9 +532,223 @@ static int kvmx86_emu_result(struct kvm_x86_vcpu *v, enum emu_status st)
 int kvmx86_emulate(struct kvm_x86_vcpu *v, const u8 *bytes, unsigned int len)
 {
 	kvm_vcpu_stat_inc(v->vcpu, insn_emulation);
+	v->mmio_mov.read = false;
+	v->emu->fault_gpa_valid = false;
 	return kvmx86_emu_result(v, emu_run(v->emu, bytes, len));
 }
 EXPORT_SYMBOL_GPL(kvmx86_emulate);
+
+/*
+ * The MMIO fast path.  Nearly every device access of a 64-bit guest (LAPIC
+ * EOI, ICR and timer writes, virtio and other register accesses) is one MOV
+ * between a general register, or an immediate, and memory.  Such a MOV is
+ * recognised here from its bytes and carried out without the general
+ * emulator (its state load, decoder tables and write queue).  Only the plain
+ * forms qualify:
+ *   [REX] 89 /r    store r32/r64      [REX] 8b /r    load r32/r64
+ *   [REX] c7 /0 id store imm32 (sign-extended with REX.W)
+ * in 64-bit mode, no legacy prefix, a memory operand whose effective address
+ * has the faulting address's offset in the page and does not cross the page,
+ * and a fault on that access itself, of the same direction.  The processor
+ * already made the access up to the nested fault, so its guest-level checks
+ * (segment, alignment, page permissions) have passed.  Anything else returns
+ * -EAGAIN and goes through the general emulator, which also reports faults.
+ */
+struct eg_mov {
+	bool store;
+	bool imm;
+	u8 reg;			/* register operand (store source / load target) */
+	u8 size;
+	u8 len;
+	u64 ea;
+	u64 val;		/* the immediate */
+};
+
+/* Decode bytes[0..n) at rip as one of the MOVs above; false if it is not one. */
+static bool eg_decode_mov(const struct kvm_x86_vcpu *v, const u8 *b, unsigned int n, u64 rip,
+			  struct eg_mov *m)
+{
+	unsigned int i = 0, mod, rm;
+	u8 rex = 0, op, modrm, sib;
+	bool rip_rel = false, disp32 = false;
+	s64 disp = 0;
+	u64 ea = 0;
+
+	if (n && (b[0] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 2 > n)
+		return false;
+	op = b[i++];
+	modrm = b[i++];
+	mod = modrm >> 6;
+	rm = modrm & 7;
+	if (mod == 3)
+		return false;
+	if (op == 0x89 || op == 0x8b) {
+		m->store = op == 0x89;
+		m->imm = false;
+	} else if (op == 0xc7 && !((modrm >> 3) & 7)) {
+		m->store = true;
+		m->imm = true;
+	} else {
+		return false;
+	}
+	m->reg = ((modrm >> 3) & 7) | ((rex & 4) << 1);
+	m->size = (rex & 8) ? 8 : 4;
+
+	if (rm == 4) {
+		unsigned int index;
+
+		if (i >= n)
+			return false;
+		sib = b[i++];
+		index = ((sib >> 3) & 7) | ((rex & 2) << 2);
+		if (index != 4)		/* 4 without REX.X: no index */
+			ea += v->gpr[index] << (sib >> 6);
+		if ((sib & 7) == 5 && mod == 0)
+			disp32 = true;	/* no base register */
+		else
+			ea += v->gpr[(sib & 7) | ((rex & 1) << 3)];
+	} else if (rm == 5 && mod == 0) {
+		rip_rel = true;
+		disp32 = true;
+	} else {
+		ea += v->gpr[rm | ((rex & 1) << 3)];
+	}
+	if (mod == 1) {
+		if (i + 1 > n)
+			return false;
+		disp = (s8)b[i];
+		i += 1;
+	} else if (mod == 2 || disp32) {
+		if (i + 4 > n)
+			return false;
+		disp = (s32)get_unaligned_le32(&b[i]);
+		i += 4;
+	}
+	if (m->imm) {
+		if (i + 4 > n)
+			return false;
+		m->val = (u64)(s64)(s32)get_unaligned_le32(&b[i]);
+		i += 4;
+	}
+	m->len = i;
+	m->ea = ea + disp + (rip_rel ? rip + i : 0);
+	return true;
+}
+
+/* The instruction is over: RIP past it, no interrupt shadow, a single step trap. */
+static void eg_mov_done(struct kvm_x86_vcpu *v, unsigned int len)
+{
+	v->rip += len;
+	kvm_x86_ops->set_interrupt_shadow(v, 0);
+	kvmx86_insn_done(v);
+}
+
+static void eg_mov_load(struct kvm_x86_vcpu *v, unsigned int reg, unsigned int size, u64 val)
+{
+	/* A 32-bit load clears the upper half of the register. */
+	v->gpr[reg] = size == 8 ? val : (u32)val;
+}
+
+static int eg_fast_mmio(struct kvm_x86_vcpu *v, u64 gpa, bool write, const u8 *bytes,
+			unsigned int len)
+{
+	struct kvm_run *run = v->vcpu->run;
+	struct kvm_segment cs;
+	struct emu_fault fault;
+	struct eg_mov m;
+	u8 buf[15];
+	u64 fetch_gpa, val;
+	unsigned int n, access = EMU_ACC_FETCH;
+
+	if (!(kvm_x86_ops->get_efer(v) & EFER_LMA))
+		return -EAGAIN;
+	kvm_x86_ops->get_segment(v, &cs, KVM_SEG_CS);
+	if (!cs.l)
+		return -EAGAIN;
+	if (!len) {
+		/* 64-bit mode: CS has base 0, RIP is the linear address. */
+		n = min_t(unsigned int, sizeof(buf), PAGE_SIZE - offset_in_page(v->rip));
+		if (eg_get_cpl(v->emu) == 3)
+			access |= EMU_ACC_USER;
+		if (eg_translate(v->emu, v->rip, access, &fetch_gpa, &fault) ||
+		    eg_guest_read(v, fetch_gpa, buf, n))
+			return -EAGAIN;
+		bytes = buf;
+		len = n;
+	}
+	if (!eg_decode_mov(v, bytes, len, v->rip, &m) || m.store != write ||
+	    offset_in_page(m.ea) != offset_in_page(gpa) ||
+	    offset_in_page(gpa) + m.size > PAGE_SIZE)
+		return -EAGAIN;
+
+	kvm_vcpu_stat_inc(v->vcpu, insn_emulation);
+	if (m.store) {
+		bool in_kernel;
+
+		val = m.imm ? m.val : v->gpr[m.reg];
+		in_kernel = !kvm_io_bus_write(v->vcpu, KVM_MMIO_BUS, gpa, m.size, &val);
+		eg_mov_done(v, m.len);
+		if (in_kernel)
+			return KVM_EXIT_ACTION_RESUME;
+		/* The store is complete for the guest; userspace carries it out. */
+		kvm_vcpu_stat_inc(v->vcpu, mmio_exits);
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = m.size;
+		run->mmio.is_write = 1;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		memcpy(run->mmio.data, &val, m.size);
+		return KVM_EXIT_ACTION_USER;
+	}
+	val = 0;
+	if (!kvm_io_bus_read(v->vcpu, KVM_MMIO_BUS, gpa, m.size, &val)) {
+		eg_mov_load(v, m.reg, m.size, val);
+		eg_mov_done(v, m.len);
+		return KVM_EXIT_ACTION_RESUME;
+	}
+	/* RIP stays on the load until userspace has answered (kvmx86_emu_complete()). */
+	kvm_vcpu_stat_inc(v->vcpu, mmio_exits);
+	v->emu_pending = true;
+	v->mmio_mov.read = true;
+	v->mmio_mov.reg = m.reg;
+	v->mmio_mov.size = m.size;
+	v->mmio_mov.len = m.len;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = m.size;
+	run->mmio.is_write = 0;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	return KVM_EXIT_ACTION_USER;
+}
+
+/*
+ * The same after a nested page fault on gpa that no writable slot backs.
+ * final: the fault was on the final translation of the guest's access (not on
+ * one of its page-table entries), write: that access was a write.  The
+ * emulator then takes gpa for the instruction's memory operand instead of
+ * walking the guest's page tables once more (emulate.h, fault_gpa).
+ */
+int kvmx86_emulate_npf(struct kvm_x86_vcpu *v, u64 gpa, bool final, bool write, const u8 *bytes,
+		       unsigned int len)
+{
+	struct emu_ctxt *ctxt = v->emu;
+	int r;
+
+	v->mmio_mov.read = false;
+	if (final) {
+		r = eg_fast_mmio(v, gpa, write, bytes, len);
+		if (r != -EAGAIN)
+			return r;
+	}
+	kvm_vcpu_stat_inc(v->vcpu, insn_emulation);
+	ctxt->fault_gpa = gpa;
+	ctxt->fault_gpa_valid = final;
+	ctxt->fault_gpa_write = write;
+	return kvmx86_emu_result(v, emu_run(ctxt, bytes, len));
+}
+EXPORT_SYMBOL_GPL(kvmx86_emulate_npf);
 
 /* KVM_RUN after an emulator exit: hand back read data, continue the instruction. */
 int kvmx86_emu_complete(struct kvm_x86_vcpu *v)
@@ -484,6 +756,16 @@ int kvmx86_emu_complete(struct kvm_x86_vcpu *v)
 	struct emu_ctxt *ctxt = v->emu;
 	struct kvm_run *run = v->vcpu->run;
 
+	if (v->mmio_mov.read) {
+		u64 val = 0;
+
+		memcpy(&val, run->mmio.data, v->mmio_mov.size);
+		eg_mov_load(v, v->mmio_mov.reg, v->mmio_mov.size, val);
+		eg_mov_done(v, v->mmio_mov.len);
+		v->mmio_mov.read = false;
+		v->emu_pending = false;
+		return KVM_EXIT_ACTION_RESUME;
+	}
 	if (!ctxt->exit.write) {
 		if (ctxt->exit.pio)
 			emu_complete_read(ctxt, page_address(v->vcpu->pio_page),

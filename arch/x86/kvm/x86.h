@@ -219,6 +219,12 @@ struct kvm_x86_vcpu {
 	u32 pkru;			/* guest PKRU image for KVM_GET/SET_XSAVE (no PKU offered) */
 	struct emu_ctxt *emu;		/* instruction emulator state */
 	bool emu_pending;		/* an emulated instruction waits for userspace */
+	struct {			/* ... and it is a MOV load of emulate_glue.c's fast path */
+		bool read;
+		u8 reg;			/* destination register */
+		u8 size;		/* 4 or 8 bytes */
+		u8 len;			/* instruction length */
+	} mmio_mov;
 	u32 mp_state;
 	u64 apic_base;
 	u64 tsc_offset;
@@ -250,6 +256,15 @@ struct kvm_x86_vcpu {
 	struct kvmx86_lapic *lapic;	/* in-kernel LAPIC (irq.h), NULL without irqchip */
 
 	struct kvm_tdp_page_cache tdp_cache;	/* tdp.c; vcpu->mutex */
+	/*
+	 * Guest-physical lookups of the vCPU thread (vcpu->mutex; tdp.c): the last
+	 * slot found, and the last gfn found without one (an MMIO page), each true
+	 * only at the memslot generation it was made at.
+	 */
+	struct kvm_memory_slot *last_slot;
+	u64 last_slot_gen;
+	u64 mmio_gfn;
+	u64 mmio_gen;
 
 	void *backend;			/* the backend's own vCPU state */
 };
@@ -324,6 +339,8 @@ int kvmx86_lapic_before_entry(struct kvm_x86_vcpu *v);
 int kvmx86_emu_init(struct kvm_x86_vcpu *v);
 void kvmx86_emu_free(struct kvm_x86_vcpu *v);
 int kvmx86_emulate(struct kvm_x86_vcpu *v, const u8 *bytes, unsigned int len);
+int kvmx86_emulate_npf(struct kvm_x86_vcpu *v, u64 gpa, bool final, bool write, const u8 *bytes,
+		       unsigned int len);
 int kvmx86_emu_complete(struct kvm_x86_vcpu *v);
 long kvmx86_translate(struct kvm_x86_vcpu *v, struct kvm_translation *tr);
 

@@ -36,6 +36,7 @@ static int cx_pte(void *priv, u64 gpa, u64 old, u64 new, unsigned int size)
 }
 
 static const struct walk_ops wops = { .read_pte = rd_pte, .cmpxchg_pte = cx_pte };
+static unsigned int nwalks;
 
 /* What the kernel glue's ops->translate does. */
 static int xlate(struct tv_vcpu *v, u64 la, unsigned int acc, u64 *gpa, struct emu_fault *f)
@@ -48,6 +49,7 @@ static int xlate(struct tv_vcpu *v, u64 la, unsigned int acc, u64 *gpa, struct e
 	struct walk_result r;
 	int st = walk_translate(&wops, v, &cfg, la, acc, &r);
 
+	nwalks++;
 	if (st == WALK_OK) {
 		*gpa = r.gpa;
 		return 0;
@@ -145,8 +147,75 @@ int main(void)
 	st = tv_run(&v, (const u8 *)"\x8b\x03", 2, &n);
 	UT_CHECK(st == EMU_DONE, "SMAP with EFLAGS.AC: allowed");
 
-	/* Instruction fetch goes through the walker with the fetch bit. */
+	/*
+	 * The address of the nested page fault (ctxt->fault_gpa): the memory
+	 * operand at the same page offset takes it without a walk; anything else
+	 * walks.  la 0x403010 maps to the device page, gpa 0xfee00010.
+	 */
+	v.rflags &= ~(1ull << 18);
 	v.cr4 &= ~(1ull << 21);
+	v.mmio_user = false;
+	v.gpr[EMU_RBX] = 0x403010;
+	v.gpr[EMU_RAX] = 0x1234;
+	v.nlog = 0;
+	nwalks = 0;
+	v.ctxt.fault_gpa = 0xfee00010ull;
+	v.ctxt.fault_gpa_valid = true;
+	v.ctxt.fault_gpa_write = true;
+	st = tv_run(&v, (const u8 *)"\x89\x03", 2, &n);
+	UT_CHECK(st == EMU_DONE && nwalks == 0 && v.nlog == 1 && v.log[0].addr == 0xfee00010ull &&
+		 v.log[0].data == 0x1234 && !v.ctxt.fault_gpa_valid,
+		 "fault gpa: a store to it walks nothing, and is forgotten after the instruction");
+
+	v.nlog = 0;
+	nwalks = 0;
+	v.ctxt.fault_gpa = 0xfee00018ull;
+	v.ctxt.fault_gpa_valid = true;
+	st = tv_run(&v, (const u8 *)"\x89\x03", 2, &n);
+	UT_CHECK(st == EMU_DONE && nwalks == 1 && v.log[0].addr == 0xfee00010ull,
+		 "fault gpa at another page offset: the walker decides");
+
+	v.nlog = 0;
+	nwalks = 0;
+	v.ctxt.fault_gpa = 0xfee00010ull;
+	v.ctxt.fault_gpa_valid = true;
+	v.ctxt.fault_gpa_write = false;
+	st = tv_run(&v, (const u8 *)"\x89\x03", 2, &n);
+	UT_CHECK(st == EMU_DONE && nwalks == 1 && v.log[0].addr == 0xfee00010ull,
+		 "a store after a read fault: walked");
+
+	/* A read that needs userspace: the re-execution after the exit walks nothing either. */
+	v.mmio_user = true;
+	v.nlog = 0;
+	nwalks = 0;
+	v.mmio_mem[0x10] = 0x42;
+	v.ctxt.fault_gpa_valid = true;
+	st = tv_run(&v, (const u8 *)"\x8b\x03", 2, &n);
+	UT_CHECK(st == EMU_DONE && n == 1 && nwalks == 0 && (v.gpr[EMU_RAX] & 0xff) == 0x42,
+		 "fault gpa kept across the userspace exit of a read");
+
+	/* push [rbx]: the operand uses it, the stack slot at the same offset walks. */
+	v.mmio_user = false;
+	v.nlog = 0;
+	nwalks = 0;
+	v.gpr[EMU_RSP] = 0x400018;		/* the push writes la 0x400010, gpa 0x10010 */
+	memset(ram + 0x10010, 0, 8);
+	v.ctxt.fault_gpa_valid = true;
+	st = tv_run(&v, (const u8 *)"\xff\x33", 2, &n);
+	UT_CHECK(st == EMU_DONE && nwalks == 1 && v.nlog == 1 && !v.log[0].write &&
+		 get(0x10010) == v.log[0].data, "push of a device word: the stack write walks");
+
+	/* movs: string instructions always walk. */
+	v.nlog = 0;
+	nwalks = 0;
+	v.gpr[EMU_RSI] = 0x403010;
+	v.gpr[EMU_RDI] = 0x400010;
+	v.ctxt.fault_gpa_valid = true;
+	st = tv_run(&v, (const u8 *)"\xa4", 1, &n);
+	UT_CHECK(st == EMU_DONE && nwalks == 2 && v.nlog == 1 && v.log[0].addr == 0xfee00010ull,
+		 "movsb from a device page: both addresses walked");
+
+	/* Instruction fetch goes through the walker with the fetch bit. */
 	v.efer |= 1u << 11;
 	put(0x4000 + 5 * 8, 0x13000 | 3 | (1ull << 63));	/* NX */
 	v.rip = 0x405000;

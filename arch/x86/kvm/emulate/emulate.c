@@ -78,8 +78,12 @@ static void load_state(struct emu_ctxt *ctxt)
 	const struct emu_seg *cs;
 	unsigned int i;
 
-	for (i = 0; i < EMU_NR_GPRS; i++)
-		ctxt->gpr[i] = ops->get_gpr(ctxt, i);
+	if (ops->get_gprs) {
+		ops->get_gprs(ctxt, ctxt->gpr);
+	} else {
+		for (i = 0; i < EMU_NR_GPRS; i++)
+			ctxt->gpr[i] = ops->get_gpr(ctxt, i);
+	}
 	ctxt->gpr_dirty = 0;
 	ctxt->mov_ss = false;
 	ctxt->rip = ops->get_rip(ctxt);
@@ -178,10 +182,27 @@ static unsigned int access_bits(struct emu_ctxt *ctxt, int acc)
 	return a;
 }
 
+/*
+ * May this access use the address of the nested page fault that led here?  Only
+ * the explicit memory operand, at the same offset in its page, and not a write
+ * where the fault was a read (see fault_gpa in emulate.h).
+ */
+static bool use_fault_gpa(const struct emu_ctxt *ctxt, u64 la, unsigned int access)
+{
+	return ctxt->fault_gpa_valid && ctxt->operand_access &&
+	       !(access & (EMU_ACC_FETCH | EMU_ACC_IMPLICIT)) &&
+	       (!(access & EMU_ACC_WRITE) || ctxt->fault_gpa_write) &&
+	       !((la ^ ctxt->fault_gpa) & 4095);
+}
+
 static int translate(struct emu_ctxt *ctxt, u64 la, unsigned int access, u64 *gpa)
 {
 	struct emu_fault f = { 0 };
 
+	if (use_fault_gpa(ctxt, la, access)) {
+		*gpa = ctxt->fault_gpa;
+		return X_OK;
+	}
 	if (ctxt->ops->translate(ctxt, la, access, gpa, &f)) {
 		ctxt->fault = f;
 		return X_FAULT;
@@ -868,17 +889,17 @@ static int fetch_value(struct emu_ctxt *ctxt, struct emu_op *op, bool align)
 		op->val = emu_reg_read(ctxt, op->reg, op->size, op->high8);
 		break;
 	case OPK_MEM:
+		ctxt->operand_access = true;
 		if (op->size > 8) {
 			r = emu_mem_read(ctxt, op->seg, op->ea, op->vec, op->size, align);
-			if (r)
-				return r;
-			break;
+		} else {
+			op->val = 0;
+			r = emu_mem_read(ctxt, op->seg, op->ea, &op->val, op->size, false);
+			memcpy(op->vec, &op->val, 8);
 		}
-		op->val = 0;
-		r = emu_mem_read(ctxt, op->seg, op->ea, &op->val, op->size, false);
+		ctxt->operand_access = false;
 		if (r)
 			return r;
-		memcpy(op->vec, &op->val, 8);
 		break;
 	case OPK_VREG:
 		ctxt->ops->get_vec(ctxt, op->reg, op->vec, op->size < 16 ? 16 : op->size);
@@ -896,19 +917,28 @@ static int fetch_value(struct emu_ctxt *ctxt, struct emu_op *op, bool align)
 	return X_OK;
 }
 
+static int store_mem(struct emu_ctxt *ctxt, struct emu_op *op, bool align)
+{
+	if (op->size > 8)
+		return emu_mem_write(ctxt, op->seg, op->ea, op->vec, op->size, align);
+	if (ctxt->insn.lock || (ctxt->insn.desc->flags & OF_IMPL_LOCK))
+		return emu_mem_write_locked(ctxt, op->seg, op->ea, &op->val, &op->orig, op->size);
+	return emu_mem_write(ctxt, op->seg, op->ea, &op->val, op->size, false);
+}
+
 static int store_value(struct emu_ctxt *ctxt, struct emu_op *op, bool align)
 {
+	int r;
+
 	switch (op->kind) {
 	case OPK_REG:
 		emu_reg_write(ctxt, op->reg, op->size, op->high8, op->val);
 		return X_OK;
 	case OPK_MEM:
-		if (op->size > 8)
-			return emu_mem_write(ctxt, op->seg, op->ea, op->vec, op->size, align);
-		if (ctxt->insn.lock || (ctxt->insn.desc->flags & OF_IMPL_LOCK))
-			return emu_mem_write_locked(ctxt, op->seg, op->ea, &op->val, &op->orig,
-						    op->size);
-		return emu_mem_write(ctxt, op->seg, op->ea, &op->val, op->size, false);
+		ctxt->operand_access = true;
+		r = store_mem(ctxt, op, align);
+		ctxt->operand_access = false;
+		return r;
 	case OPK_VREG:
 		/* Legacy SSE keeps bits above 128; VEX zeroes them. */
 		ctxt->ops->set_vec(ctxt, op->reg, op->vec, op->size, ctxt->insn.vex);
@@ -996,6 +1026,12 @@ static int execute(struct emu_ctxt *ctxt)
 /* Map an internal result to the caller's status, injecting faults. */
 static enum emu_status finish(struct emu_ctxt *ctxt, int r)
 {
+	ctxt->operand_access = false;
+	if (r != X_EXIT) {
+		/* The instruction is over: what only it could use goes. */
+		ctxt->fault_gpa_valid = false;
+		ctxt->decoded = false;
+	}
 	switch (r) {
 	case X_OK:
 		ctxt->in_flight = false;
@@ -1030,11 +1066,15 @@ static int run_once(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
 	ctxt->wqueue_len = 0;
 	ctxt->wqueue_pos = 0;
 	ctxt->restart = false;
-	r = emu_decode_insn(ctxt, &ctxt->insn, bytes, len);
-	if (r)
-		return r;
-	memcpy(ctxt->saved_bytes, ctxt->insn.bytes, ctxt->insn.len);
-	ctxt->saved_len = ctxt->insn.len;
+	if (!ctxt->decoded || ctxt->decoded_mode != ctxt->mode) {
+		r = emu_decode_insn(ctxt, &ctxt->insn, bytes, len);
+		if (r)
+			return r;
+		memcpy(ctxt->saved_bytes, ctxt->insn.bytes, ctxt->insn.len);
+		ctxt->saved_len = ctxt->insn.len;
+		ctxt->decoded = true;
+		ctxt->decoded_mode = ctxt->mode;
+	}
 	return execute(ctxt);
 }
 
@@ -1058,11 +1098,13 @@ enum emu_status emu_run(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len
 	ctxt->write_pending = false;
 	ctxt->ins_len = 0;
 	ctxt->ins_pos = 0;
+	ctxt->decoded = false;
 	return finish(ctxt, run_retrying(ctxt, bytes, len));
 }
 
 int emu_decode(struct emu_ctxt *ctxt, const u8 *bytes, unsigned int len)
 {
+	ctxt->decoded = false;
 	load_state(ctxt);
 	return emu_decode_insn(ctxt, &ctxt->insn, bytes, len) ? -1 : 0;
 }
@@ -1116,6 +1158,9 @@ enum emu_status emu_resume(struct emu_ctxt *ctxt)
 void emu_reset(struct emu_ctxt *ctxt)
 {
 	ctxt->in_flight = false;
+	ctxt->decoded = false;
+	ctxt->fault_gpa_valid = false;
+	ctxt->operand_access = false;
 	ctxt->read_pending = false;
 	ctxt->write_pending = false;
 	ctxt->restart = false;

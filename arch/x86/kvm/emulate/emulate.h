@@ -131,6 +131,8 @@ struct emu_ctxt;
 struct emu_ops {
 	/* Registers.  Read once at the start of each instruction, written on commit. */
 	u64 (*get_gpr)(struct emu_ctxt *ctxt, unsigned int reg);
+	/* Optional: all EMU_NR_GPRS registers at once (NULL: get_gpr one by one). */
+	void (*get_gprs)(struct emu_ctxt *ctxt, u64 *gpr);
 	void (*set_gpr)(struct emu_ctxt *ctxt, unsigned int reg, u64 val);
 	u64 (*get_rip)(struct emu_ctxt *ctxt);
 	void (*set_rip)(struct emu_ctxt *ctxt, u64 rip);
@@ -254,6 +256,19 @@ struct emu_ctxt {
 	 * executes it again (and exits again) after pending events had their chance.
 	 */
 	u32 rep_budget;
+	/*
+	 * Optional, set before each emu_run(): the guest-physical address whose
+	 * nested page fault led here, when the fault was on the final translation of
+	 * a data access (fault_gpa_write: a write), else fault_gpa_valid false.  The
+	 * processor's own walk of the guest page tables reached that address, so the
+	 * explicit memory operand of the instruction uses it instead of walking again
+	 * when its linear address has the same offset in the page (and, for a write,
+	 * the fault was a write).  String instructions, stack and system accesses and
+	 * fetches always walk.  Kept until the instruction ends (across EMU_EXIT_USER).
+	 */
+	u64 fault_gpa;
+	bool fault_gpa_valid;
+	bool fault_gpa_write;
 
 	/* Results. */
 	bool mov_ss;		/* the instruction loaded SS: interrupts wait one more */
@@ -299,6 +314,13 @@ struct emu_ctxt {
 	/* Instruction bytes kept for re-execution. */
 	u8 saved_bytes[15];
 	u8 saved_len;
+	/*
+	 * insn holds the decoded form of saved_bytes in decoded_mode: re-execution
+	 * after an exit (or a lost LOCK race) skips decoding while the mode is the same.
+	 */
+	bool decoded;
+	enum emu_mode decoded_mode;
+	bool operand_access;	/* the access in progress is the explicit memory operand */
 };
 
 /* Decode without executing.  Returns 0, or -1 with ctxt->fault set (#UD, #GP, #PF). */

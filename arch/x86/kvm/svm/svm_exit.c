@@ -110,14 +110,19 @@ static int svm_exit_skip2(struct svm_vcpu *svm)
 static int svm_exit_npf(struct svm_vcpu *svm)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
-	u64 gpa = c->exit_info_2;
+	u64 gpa = c->exit_info_2, info = c->exit_info_1;
+	bool final = (info & (SVM_NPF_FINAL_GPA | SVM_NPF_GUEST_TABLE)) == SVM_NPF_FINAL_GPA;
 	int r;
 
-	r = kvmx86_tdp_fault(svm->v, gpa, c->exit_info_1 & SVM_NPF_WRITE);
+	r = kvmx86_tdp_fault(svm->v, gpa, info & SVM_NPF_WRITE);
 	if (r != KVM_TDP_MMIO)
 		return r;
-	/* MMIO: emulate the instruction, with the bytes decode assists fetched, if any. */
-	return kvmx86_emulate(svm->v, c->insn_bytes, min_t(u8, c->insn_len, 15));
+	/*
+	 * MMIO: emulate the instruction, with the bytes decode assists fetched, if
+	 * any; a fault on the access itself also gives its guest-physical address.
+	 */
+	return kvmx86_emulate_npf(svm->v, gpa, final, info & SVM_NPF_WRITE, c->insn_bytes,
+				  min_t(u8, c->insn_len, 15));
 }
 
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {

@@ -246,6 +246,13 @@ static_assert(sizeof(struct vmcb) == 4096);
 
 /* NPF exit_info_1: page-fault style error code. */
 #define SVM_NPF_WRITE			(1ULL << 1)
+/*
+ * APM vol. 2, 15.25.6: bit 32 set when the fault happened on the final guest
+ * physical address of the access, bit 33 when it happened while the processor
+ * read the guest's own page tables.
+ */
+#define SVM_NPF_FINAL_GPA		(1ULL << 32)
+#define SVM_NPF_GUEST_TABLE		(1ULL << 33)
 
 /* CPUID 0x8000000a: SVM revision and features (EDX). */
 #define SVM_CPUID_FN			0x8000000a

@@ -255,9 +255,14 @@ static int walk_once(struct walker *w, u64 la, unsigned int access, struct walk_
 int walk_translate(const struct walk_ops *ops, void *priv, const struct walk_cfg *cfg,
 		   u64 la, unsigned int access, struct walk_result *res)
 {
-	struct walker w = { .ops = ops, .priv = priv, .cfg = cfg };
+	struct walker w;
 	unsigned int tries;
 	int r;
+
+	/* pte[] and pte_gpa[] are written at each level before anything reads them. */
+	w.ops = ops;
+	w.priv = priv;
+	w.cfg = cfg;
 
 	/* Out-of-range MAXPHYADDR values are clamped, never trusted. */
 	w.maxphy = cfg->maxphyaddr < 32 ? 32 : cfg->maxphyaddr > 52 ? 52 : cfg->maxphyaddr;

@@ -78,6 +78,37 @@ MP_PAYLOAD(mov_rip_rel,
 /* Link-time constant: the payload runs at 0x1000, so 0xc0f0 is this far away. */
 __asm__(".set mov_rip_rel_target, mov_rip_rel_64 + (0xc0f0 - 0x1000)\n");
 
+/*
+ * The encodings of the plain 64-bit MOV that both implementations short-cut
+ * (ours without its general emulator): REX.R/X/B registers, SIB with index
+ * and scale, no base, r12/r13 bases, RIP-relative, immediates, 32-bit loads
+ * that clear the upper half.
+ */
+MP_PAYLOAD(mov_fast64,
+	".if BITS == 64\n"
+	"mov $-1, %rax\n"
+	"mov 0xc300, %eax\n"
+	"shr $32, %rax\n" G_OUT_EAX
+	"mov $0xc000, %r13\n"
+	"mov $0x10, %r14\n"
+	"mov 0x8(%r13,%r14,8), %r12\n"
+	"mov %r12, %rax\n" G_OUT_EAX
+	"shr $32, %rax\n" G_OUT_EAX
+	"mov $0xc000, %r12\n"
+	"movabs $0x0102030405060708, %r15\n"
+	"mov %r15, 0x310(%r12)\n"
+	"mov $0xc320, %rbp\n"
+	"mov %r15d, (%rbp)\n"
+	"movl $0x80000001, 0xc328\n"
+	"movq $-3, (%r13,%r14,1)\n"
+	"mov %r15d, mov_fast_target(%rip)\n"
+	"mov $0x100, %rcx\n"
+	"mov 0xc230(,%rcx,2), %r9d\n"
+	"mov %r9, %rax\n" G_OUT_EAX
+	"shr $32, %rax\n" G_OUT_EAX
+	".endif\n");
+__asm__(".set mov_fast_target, mov_fast64_64 + (0xc0f8 - 0x1000)\n");
+
 MP_PAYLOAD(movzx_movsx,
 	"movzbl 0xc060, %eax\n" G_OUT_EAX
 	"movsbl 0xc061, %eax\n" G_OUT_EAX
@@ -447,6 +478,13 @@ static const struct mmio_payload mov_table[] = {
 		RD(0xc058, 4, 0xfeedf00d), V(0xfeedf00d) } },
 	{ "mov_rip_relative", MP_CODE(mov_rip_rel), MP_LONG, 0, {
 		RD(0xc0f0, 4, 0x51525354), V(0x51525354) } },
+	{ "mov_fast64", MP_CODE(mov_fast64), MP_LONG, 0, {
+		RD(0xc300, 4, 0x11223344), V(0),
+		RD(0xc088, 8, 0x8877665544332211ull), V(0x44332211), V(0x88776655),
+		WR(0xc310, 8, 0x0102030405060708ull), WR(0xc320, 4, 0x05060708),
+		WR(0xc328, 4, 0x80000001), WR(0xc010, 8, 0xfffffffffffffffdull),
+		WR(0xc0f8, 4, 0x05060708),
+		RD(0xc430, 4, 0x8000cafe), V(0x8000cafe), V(0) } },
 	{ "movzx_movsx", MP_CODE(movzx_movsx), MP_ALL & ~MP_LONG, 0, {
 		RD(0xc060, 1, 0x80), V(0x80),
 		RD(0xc061, 1, 0x80), V(0xffffff80),

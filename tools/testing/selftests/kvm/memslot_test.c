@@ -257,6 +257,52 @@ static void test_readonly(void)
 	kt_vm_free(vm);
 }
 
+/* ---- MMIO, then memory at the same address, then MMIO again ---- */
+
+static void guest_read_loop(uint64_t gpa)
+{
+	volatile uint64_t *p = (volatile uint64_t *)gpa;
+
+	for (;;)
+		GUEST_SYNC(p[0]);
+}
+
+/* The next exit is the guest's 8-byte read of TEST_GPA as MMIO: answer val. */
+static void mmio_read_answer(struct kt_vcpu *v, uint64_t val)
+{
+	kt_vcpu_run_ok(v);
+	KT_ASSERT_EXIT(v, KVM_EXIT_MMIO);
+	KT_ASSERT(!v->run->mmio.is_write && v->run->mmio.phys_addr == TEST_GPA &&
+		  v->run->mmio.len == 8, "mmio write %u gpa 0x%llx len %u", v->run->mmio.is_write,
+		  (unsigned long long)v->run->mmio.phys_addr, v->run->mmio.len);
+	memcpy(v->run->mmio.data, &val, 8);
+}
+
+/*
+ * Repeated MMIO reads of one address (ours remembers the last gfn without a
+ * slot), then a slot created there: the very next read is memory; deleted:
+ * MMIO again at once.
+ */
+static void test_mmio_then_slot(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *v = kt_vcpu_add(vm, 0, guest_read_loop, TEST_GPA, 0);
+	uint64_t *mem;
+
+	mmio_read_answer(v, 5);
+	KT_RUN_SYNC(v, 5);
+	mmio_read_answer(v, 6);
+	KT_RUN_SYNC(v, 6);
+	mem = kt_vm_add_slot(vm, SLOT_A, TEST_GPA, 16 * KT_PAGE_SIZE, 0, 0);
+	mem[0] = 9;
+	KT_RUN_SYNC(v, 9);
+	KT_RUN_SYNC(v, 9);
+	kt_vm_delete_slot(vm, SLOT_A);
+	mmio_read_answer(v, 7);
+	KT_RUN_SYNC(v, 7);
+	kt_vm_free(vm);
+}
+
 /* ---- slots changing under a running vCPU ---- */
 
 #define MMIO_SENTINEL	0xdeadull
@@ -375,6 +421,7 @@ static void test_slots_change_while_running(void)
 
 static const struct ktest_case cases[] = {
 	{ "guest_access", test_guest_access },
+	{ "mmio_then_slot", test_mmio_then_slot },
 	{ "argument_errors", test_argument_errors },
 	{ "max_slots", test_max_slots },
 	{ "many_slots_guest", test_many_slots_guest },
