@@ -349,7 +349,8 @@ void svm_vcpu_reset(struct kvm_x86_vcpu *v)
 
 	/*
 	 * Intercepts.  Allow: control and debug register access (nested paging
-	 * makes CR3 the guest's own; see svm_run for DR0-3), exceptions.
+	 * makes CR3 the guest's own; see svm_run for DR0-3), exceptions but #DB
+	 * and #AC (svm_update_guest_debug says why those are).
 	 * Intercept: physical interrupts, NMI, SMI and INIT (the host's); CPUID
 	 * (the VMM's table); HLT; port I/O and MSRs (all of them, through the
 	 * permission maps); INVD (would discard host cache lines); SHUTDOWN (the

@@ -89,6 +89,7 @@ int svm_exit_vintr(struct svm_vcpu *svm);
 int svm_exit_iret(struct svm_vcpu *svm);
 int svm_exit_db(struct svm_vcpu *svm);
 int svm_exit_bp(struct svm_vcpu *svm);
+int svm_exit_ac(struct svm_vcpu *svm);
 int svm_exit_intn(struct svm_vcpu *svm);
 
 /* vmrun.S */

@@ -186,17 +186,21 @@ void svm_set_dr(struct kvm_x86_vcpu *v, int which, u64 val)
 }
 
 /*
- * #DB is intercepted while someone single-steps (the host debugger or our NMI
- * window), #BP and INTn while the host debugger owns INT3.  Nothing else is.
+ * #DB and #AC are always intercepted: a guest can make either recur while it
+ * is being delivered (a data breakpoint on the stack the #DB frame is pushed
+ * to, a misaligned CPL-3 stack for an #AC handler), and without an intercept
+ * the CPU loops in delivery with no exit, taking no host interrupt, forever
+ * (the erratum behind CVE-2015-8104 and CVE-2015-5307).  With one, each round
+ * is an exit, the host stays in control, and the guest gets the exception
+ * back (svm_exit_db, svm_exit_ac).  #BP and INTn are intercepted while the
+ * host debugger owns INT3.  Nothing else is.
  */
 void svm_update_guest_debug(struct kvm_x86_vcpu *v)
 {
 	struct svm_vcpu *svm = to_svm(v);
 	struct vmcb_control *c = &svm->vmcb->control;
-	u32 x = 0;
+	u32 x = (1U << DB_VECTOR) | (1U << AC_VECTOR);
 
-	if ((v->guest_debug & KVM_GUESTDBG_SINGLESTEP) || svm->nmi_step)
-		x |= 1U << DB_VECTOR;
 	c->intercept_misc1 &= ~SVM_INTERCEPT1_INTN;
 	if (v->guest_debug & KVM_GUESTDBG_USE_SW_BP) {
 		x |= 1U << BP_VECTOR;
@@ -287,6 +291,13 @@ int svm_exit_db(struct svm_vcpu *svm)
 		return kvmx86_exit_debug(v, DB_VECTOR, dr6);
 	/* The guest's own #DB while we happened to intercept it. */
 	kvmx86_queue_exception(v, DB_VECTOR, false, 0, false, 0);
+	return KVM_EXIT_ACTION_RESUME;
+}
+
+/* The guest's own #AC (always intercepted, see above): it gets it back, error code 0. */
+int svm_exit_ac(struct svm_vcpu *svm)
+{
+	kvmx86_queue_exception(svm->v, AC_VECTOR, true, 0, false, 0);
 	return KVM_EXIT_ACTION_RESUME;
 }
 

@@ -156,6 +156,7 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_IRET]		= svm_exit_iret,
 	[SVM_EXIT_EXCP_DB]	= svm_exit_db,
 	[SVM_EXIT_EXCP_BP]	= svm_exit_bp,
+	[SVM_EXIT_EXCP_AC]	= svm_exit_ac,
 	[SVM_EXIT_SWINT]	= svm_exit_intn,
 };
 

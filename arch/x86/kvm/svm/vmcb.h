@@ -201,6 +201,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EXIT_EXCP_BASE		0x040
 #define SVM_EXIT_EXCP_DB		(SVM_EXIT_EXCP_BASE + 1)
 #define SVM_EXIT_EXCP_BP		(SVM_EXIT_EXCP_BASE + 3)
+#define SVM_EXIT_EXCP_AC		(SVM_EXIT_EXCP_BASE + 17)
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061
 #define SVM_EXIT_SMI			0x062
