@@ -55,6 +55,16 @@ struct kt_raw_out {
 };
 
 void kt_raw_create(struct kt_raw_vm *r, enum kt_cpu_mode mode, const void *code, size_t len);
+
+/* Options for kt_raw_create_opts(). */
+#define KT_RAW_IRQCHIP	(1u << 0)	/* KVM_CREATE_IRQCHIP before the vCPU */
+
+/*
+ * kt_raw_create() with slot 0 of mem_size bytes (at least through the data
+ * page, whole pages; the page directory maps the first 1 GiB whatever the size).
+ */
+void kt_raw_create_opts(struct kt_raw_vm *r, enum kt_cpu_mode mode, const void *code, size_t len,
+			uint64_t mem_size, unsigned int opts);
 void kt_raw_free(struct kt_raw_vm *r);
 const char *kt_mode_name(enum kt_cpu_mode mode);
 /*

@@ -106,12 +106,22 @@ static void raw_sregs(struct kvm_sregs *s, enum kt_cpu_mode mode)
 
 void kt_raw_create(struct kt_raw_vm *r, enum kt_cpu_mode mode, const void *code, size_t len)
 {
+	kt_raw_create_opts(r, mode, code, len, KT_RAW_MEM_SIZE, 0);
+}
+
+void kt_raw_create_opts(struct kt_raw_vm *r, enum kt_cpu_mode mode, const void *code, size_t len,
+			uint64_t mem_size, unsigned int opts)
+{
 	struct kvm_sregs s;
 	struct kvm_regs regs;
 
 	KT_ASSERT(len <= KT_RAW_GDT - KT_RAW_CODE, "payload of %zu bytes too big", len);
+	KT_ASSERT(mem_size >= KT_RAW_DATA + KT_PAGE_SIZE && !(mem_size & (KT_PAGE_SIZE - 1)),
+		  "raw VM memory of 0x%lx bytes", mem_size);
 	r->vm = kt_vm_create_bare();
-	r->mem = kt_vm_add_slot(r->vm, 0, 0, KT_RAW_MEM_SIZE, 0, 0);
+	if (opts & KT_RAW_IRQCHIP)
+		KT_ASSERT_OK(ioctl(r->vm->fd, KVM_CREATE_IRQCHIP, 0));
+	r->mem = kt_vm_add_slot(r->vm, 0, 0, mem_size, 0, 0);
 	memcpy(r->mem + KT_RAW_CODE, code, len);
 	raw_tables(r->mem);
 	r->vcpu = kt_vcpu_add_bare(r->vm, 0);
