@@ -197,7 +197,8 @@ static bool kvm_x86_sregs_valid(const struct kvm_sregs *s)
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
-	} else if (s->efer & EFER_LMA) {
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		/* not in long mode: no LMA, no 64-bit code segment */
 		return false;
 	}
 	if ((s->cr0 & X86_CR0_PG) && !(s->cr0 & X86_CR0_PE))

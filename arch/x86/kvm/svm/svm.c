@@ -289,9 +289,16 @@ static int svm_set_msr(struct kvm_x86_vcpu *v, u32 index, u64 data, bool host)
 	case MSR_EFER:
 		if (!svm_efer_valid(data))
 			return 1;
-		/* LMA is the processor's to set; a guest write keeps the current value. */
-		if (!host)
-			data = (data & ~EFER_LMA) | (s->efer & EFER_LMA);
+		/* The guest may not turn long mode on or off under paging (#GP). */
+		if (!host && (s->cr0 & X86_CR0_PG) && ((data ^ s->efer) & EFER_LME))
+			return 1;
+		/*
+		 * LMA is the processor's to set, from LME and CR0.PG: a write, the
+		 * VMM's included (as in Linux), keeps the current value, so that no
+		 * vCPU gets LMA with paging off.  KVM_SET_SREGS sets LMA, after
+		 * checking it against CR0 and LME.
+		 */
+		data = (data & ~EFER_LMA) | (s->efer & EFER_LMA);
 		svm_set_efer(v, data);
 		return 0;
 	case MSR_STAR:		s->star = data; return 0;
