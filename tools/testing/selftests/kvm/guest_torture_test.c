@@ -351,6 +351,17 @@ static void setup_vcpu(struct prog *p)
 		regs.rflags |= 1ull << 8;	/* TF */
 	kt_set_regs(v, &regs);
 
+	/*
+	 * A long-mode guest gets no 32-bit code segment to go to compatibility
+	 * mode with: from there it could leave long mode and clear CR4.PAE with
+	 * EFER.LME still set, a legal state on whose next #VMEXIT the test VM's
+	 * QEMU 7.2 keeps the guest's CR0 for its own kernel and hangs
+	 * (ioctl_fuzz_test's avoid_qemu_efer_hang says more).
+	 */
+	if (p->mode == KT_MODE_LONG) {
+		memset(p->raw.mem + KT_RAW_GDT + KT_RAW_SEL_CODE32, 0, 8);
+		memset(p->raw.mem + KT_RAW_GDT + KT_RAW_SEL_CODE16, 0, 8);
+	}
 	kt_get_sregs(v, &s);
 	if (p->mode != KT_MODE_REAL && (opt_idt < 0 ? one_in(2) : opt_idt))
 		make_idt(p->raw.mem, p->mode, &s);
