@@ -43,10 +43,21 @@ stage() {
 	echo "    $p passed, $f failed (log: build/check/$name.log)"
 	if [ "$f" -ne 0 ]; then
 		failed_names+=("$name")
-		grep '^not ok ' "$LOG/$name.log" | grep -v '# TODO' | head -20 | sed 's/^/    /'
-		[ "$kind" = single ] && tail -20 "$LOG/$name.log" | sed 's/^/    | /'
+		if [ "$kind" = tap ] && grep -q '^not ok ' "$LOG/$name.log"; then
+			failure_details "$LOG/$name.log"
+		else
+			tail -20 "$LOG/$name.log" | sed 's/^/    | /'
+		fi
 	fi
 	return 0
+}
+
+# The diagnostics ("#   ..." lines) under each failing TAP point, so that a
+# CI log, which keeps only stdout, says why; at most 60 lines a failure.
+failure_details() {
+	awk '/^not ok / && !/# TODO/ { on = 1; n = 0; print "    " $0; next }
+	     /^(ok|not ok) / { on = 0 }
+	     on && /^#/ && n < 60 { print "    " $0; n++ }' "$1" | head -n 200
 }
 
 modules_build() {
