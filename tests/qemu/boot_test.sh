@@ -22,9 +22,11 @@ IFS=_ read -r tag machine smpw irqw irqchip extra <<EOF
 $name
 EOF
 smp=${smpw#smp}
-case $tag:$machine:$irqw:$irqchip:$extra in
-qemu:q35:irqchip:on: | qemu:q35:irqchip:split: | qemu:q35:irqchip:off: | \
-qemu:microvm:irqchip:on: | qemu:microvm:irqchip:split: | qemu:microvm:irqchip:off:) ;;
+# A suffix _r<N> names a repetition of the same configuration (--configs).
+case $extra in ''|r[0-9]|r[0-9][0-9]) ;; *) echo "bad configuration name '$name'"; exit 2 ;; esac
+case $tag:$machine:$irqw:$irqchip in
+qemu:q35:irqchip:on | qemu:q35:irqchip:split | qemu:q35:irqchip:off | \
+qemu:microvm:irqchip:on | qemu:microvm:irqchip:split | qemu:microvm:irqchip:off) ;;
 *) echo "bad configuration name '$name'"; exit 2 ;;
 esac
 case $smp in ''|*[!0-9]*) echo "bad vCPU count in '$name'"; exit 2 ;; esac
@@ -76,9 +78,61 @@ if [ "$QT_STRACE" = 1 ]; then
 fi
 echo "# qemu-system-x86_64 $*"
 
+# A human monitor on two FIFOs, for the hang report below.
+mkfifo "$d/mon.in" "$d/mon.out" || exit 2
+set -- "$@" -chardev pipe,id=hmp,path="$d/mon" -mon chardev=hmp,mode=readline
+
+# If QEMU still runs 20 s before its timeout: where its threads sleep in the
+# test VM's kernel, and each guest CPU's registers and LAPIC, as QEMU sees them.
+hang_report()
+{
+	local pid t n
+
+	pid=$(pidof qemu-system-x86_64) || return 0
+	echo "# QEMU (pid $pid) still running after $((QT_TIMEOUT - 20)) s: its threads"
+	for t in /proc/$pid/task/*; do
+		n=$(cat "$t/comm" 2>/dev/null)
+		echo "#   thread ${t##*/} ($n): $(head -n 4 "$t/stack" 2>/dev/null |
+			sed 's/^\[<[0-9a-f]*>\] //; s/+0x[0-9a-f/x]*//' | tr '\n' ' ')"
+	done
+	cat "$d/mon.out" > "$d/mon.txt" &
+	n=$!
+	printf 'info registers -a\ninfo lapic 0\ninfo lapic 1\ninfo pic\n' > "$d/mon.in"
+	sleep 5
+	kill $n 2>/dev/null
+	echo "# guest CPUs (QEMU monitor):"
+	tr -d '\r' < "$d/mon.txt" | grep -E '^(CPU#|RAX|EAX|RSI|ESI|RIP|EIP|CS |CR0|EFER|dumping|LVT|Timer|SPIV|ICR|ISR|IRR|APR|pic|  LVT)' |
+		cut -c 1-150 | head -n 60 | sed 's/^/#   /'
+	guess_symbols
+}
+
+# The guest runs the test VM's own kernel, at another KASLR offset in 2 MiB
+# steps: the test VM's symbols at each guest RIP's candidate offsets from _text.
+guess_symbols()
+{
+	local t rip lo k a
+
+	t=$(grep ' _text$' /proc/kallsyms | cut -c 1-16)
+	case $t in ffffffff*) ;; *) return 0 ;; esac
+	sort /proc/kallsyms > "$d/ksyms"
+	for rip in $(tr -d '\r' < "$d/mon.txt" | sed -n 's/^RIP=ffffffff\([0-9a-f]*\) .*CPL=0.*/\1/p'); do
+		lo=$(( (0x$rip & 0x1fffff) ))
+		echo "# kernel RIP ffffffff$rip: at _text + 2 MiB * k + $(printf '%#x' $lo) lie"
+		k=0
+		while [ $k -lt 16 ]; do
+			a=$(printf 'ffffffff%08x' $((0x${t#ffffffff} + k * 0x200000 + lo)))
+			awk -v a="$a" -v k=$k '$1 <= a { s = $3 } $1 > a { exit }
+				END { printf "#   k=%d: %s\n", k, s }' "$d/ksyms"
+			k=$((k + 1))
+		done
+	done
+}
+
 cr=$(printf '\r')
 : > "$d/console"
 t0=$(now_cs)
+{ sleep $((QT_TIMEOUT - 20)); [ -f "$d/rc" ] || hang_report > "$d/hang"; } &
+wd=$!
 {
 	timeout -s KILL "$QT_TIMEOUT" $pre qemu-system-x86_64 "$@" </dev/null 2>"$d/qemu.err"
 	echo $? > "$d/rc"
@@ -91,6 +145,7 @@ t0=$(now_cs)
 done
 t1=$(now_cs)
 rc=$(cat "$d/rc" 2>/dev/null || echo 255)
+kill $wd 2>/dev/null
 
 echo "# guest console:"
 sed 's/^/  | /' "$d/console" 2>/dev/null
@@ -174,6 +229,7 @@ else
 	check ok "QEMU printed no warning or error"
 fi
 echo "1..$n"
+[ -s "$d/hang" ] && cat "$d/hang"
 
 if [ -f "$d/t_marker" ]; then
 	echo "# boot-time: $(secs $(($(cat "$d/t_marker") - t0))) s from QEMU start to the marker"

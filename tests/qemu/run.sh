@@ -11,6 +11,7 @@
 #                     [--strace] [--dmesg] [--verbose] [--keep]
 #
 # --configs   run these instead of tests/qemu/CONFIGS (PENDING does not apply)
+#             (a suffix _r<N>, e.g. qemu_q35_smp2_irqchip_on_r2, repeats one)
 # --timeout   per configuration, QEMU start to exit (default 240 s)
 # --strace    run QEMU under strace -f -e trace=ioctl; the failing ioctls are
 #             summed up in each configuration's output
