@@ -4,9 +4,9 @@
  * page-table walker (walk/): the emulator's ops table implemented on a vCPU,
  * and the MMIO / string I/O exits that go through it.
  *
- * Runs in the vCPU thread with vcpu->mutex held.  Guest memory is reached
- * through the vCPU's slot cache (kvmx86_vcpu_gfn_to_slot(), tdp.c) in short
- * slots_srcu sections of its own, never under vm->mmu_lock.
+ * Runs in the vCPU thread with vcpu->mutex held.  Guest memory is reached in
+ * short slots_srcu sections of its own (eg_guest_read(), eg_guest_write()),
+ * never under vm->mmu_lock.
  *
  * Known limits: paging-structure A/D updates and LOCK'd read-modify-writes on
  * guest RAM are done as read-compare-write, not atomically against other vCPUs;
@@ -22,7 +22,6 @@
 #include <asm/fpu/types.h>
 #include <asm/fpu/xcr.h>
 #include "x86.h"
-#include "tdp.h"
 #include "emulate/emulate.h"
 #include "walk/walk.h"
 
@@ -131,11 +130,17 @@ static unsigned int eg_get_cpl(struct emu_ctxt *ctxt)
 	return ss.dpl;
 }
 
+/* The slot that backs gfn, NULL for none (MMIO); slots_srcu held. */
+static struct kvm_memory_slot *eg_slot(struct kvm_x86_vcpu *v, u64 gfn)
+{
+	return kvm_gfn_to_memslot(kvm_memslots(v->vcpu->vm), gfn);
+}
+
 /*
- * Guest RAM for the emulator and the walker, through the vCPU's slot cache
- * (kvmx86_vcpu_gfn_to_slot()); the range must not cross a page.  0, or
- * -EFAULT where no slot (or, writing, only a read-only one) backs gpa or the
- * host address cannot be accessed.
+ * Guest RAM for the emulator and the walker, in one slots_srcu section with
+ * one slot lookup; the range must not cross a page.  0, or -EFAULT where no
+ * slot (or, writing, only a read-only one) backs gpa or the host address
+ * cannot be accessed.
  */
 static int eg_guest_read(struct kvm_x86_vcpu *v, u64 gpa, void *buf, unsigned int len)
 {
@@ -145,7 +150,7 @@ static int eg_guest_read(struct kvm_x86_vcpu *v, u64 gpa, void *buf, unsigned in
 	int idx, r = -EFAULT;
 
 	idx = srcu_read_lock(&vm->slots_srcu);
-	slot = kvmx86_vcpu_gfn_to_slot(v, gpa >> PAGE_SHIFT);
+	slot = eg_slot(v, gpa >> PAGE_SHIFT);
 	if (slot) {
 		hva = (void __user *)(kvm_slot_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
 				      offset_in_page(gpa));
@@ -176,7 +181,7 @@ static int eg_guest_write(struct kvm_x86_vcpu *v, u64 gpa, const void *buf, unsi
 	int idx, r = -EFAULT;
 
 	idx = srcu_read_lock(&vm->slots_srcu);
-	slot = kvmx86_vcpu_gfn_to_slot(v, gfn);
+	slot = eg_slot(v, gfn);
 	if (slot && !(slot->flags & KVM_MEM_READONLY)) {
 		hva = (void __user *)(kvm_slot_gfn_to_hva(slot, gfn) + offset_in_page(gpa));
 		if (access_ok(hva, len) && !__copy_to_user(hva, buf, len)) {
@@ -291,7 +296,7 @@ static bool eg_is_ram(struct kvm_x86_vcpu *v, u64 gpa, bool write)
 	int idx;
 
 	idx = srcu_read_lock(&vm->slots_srcu);
-	slot = kvmx86_vcpu_gfn_to_slot(v, gpa >> PAGE_SHIFT);
+	slot = eg_slot(v, gpa >> PAGE_SHIFT);
 	ram = slot && !(write && (slot->flags & KVM_MEM_READONLY));
 	srcu_read_unlock(&vm->slots_srcu, idx);
 	return ram;

@@ -245,27 +245,6 @@ static int tdp_cache_fill(struct kvm_tdp_page_cache *c)
 	return 0;
 }
 
-struct kvm_memory_slot *kvmx86_vcpu_gfn_to_slot(struct kvm_x86_vcpu *v, u64 gfn)
-{
-	struct kvm_memslots *slots = kvm_memslots(v->vcpu->vm);
-	struct kvm_memory_slot *s = v->last_slot;
-	u64 gen = slots->generation;
-
-	if (s && v->last_slot_gen == gen && gfn - s->base_gfn < s->npages)
-		return s;
-	if (v->mmio_gfn == gfn && v->mmio_gen == gen)
-		return NULL;
-	s = kvm_gfn_to_memslot(slots, gfn);
-	if (s) {
-		v->last_slot = s;
-		v->last_slot_gen = gen;
-	} else {
-		v->mmio_gfn = gfn;
-		v->mmio_gen = gen;
-	}
-	return s;
-}
-
 /* vCPU destruction: give the cached pages back. */
 void kvm_tdp_vcpu_free(struct kvm_x86_vcpu *v)
 {
@@ -460,7 +439,7 @@ retry:
 
 	seq = kvm_mmu_invalidate_seq_begin(vm);
 	idx = srcu_read_lock(&vm->slots_srcu);
-	slot = kvmx86_vcpu_gfn_to_slot(v, gfn);
+	slot = kvm_gfn_to_memslot(kvm_memslots(vm), gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		srcu_read_unlock(&vm->slots_srcu, idx);
 		r = KVM_TDP_MMIO;

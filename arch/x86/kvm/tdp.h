@@ -34,14 +34,6 @@ u64 kvmx86_tdp_root_hpa(struct kvm_vm *vm);
 #define KVM_TDP_MMIO	2
 int kvmx86_tdp_fault(struct kvm_x86_vcpu *v, u64 gpa, bool write);
 
-/*
- * The memory slot that backs gfn as the vCPU thread sees it, or NULL when none
- * does (MMIO).  Remembers the last slot and the last gfn without one, each with
- * the memslot generation, so that repeated accesses skip the lookup; any slot
- * update changes the generation and the next call looks again.  slots_srcu held.
- */
-struct kvm_memory_slot *kvmx86_vcpu_gfn_to_slot(struct kvm_x86_vcpu *v, u64 gfn);
-
 /* vCPU destruction: free the vCPU's cache of page-table pages. */
 void kvm_tdp_vcpu_free(struct kvm_x86_vcpu *v);
 

@@ -65,7 +65,6 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	v->vcpu = vcpu;
 	vcpu->arch = v;
 	v->arch_capabilities = kvmx86_arch_capabilities();
-	v->mmio_gfn = U64_MAX;		/* no gfn is that large: nothing cached yet */
 
 	r = -ENOMEM;
 	if (!fpu_alloc_guest_fpstate(&v->guest_fpu))

@@ -256,15 +256,6 @@ struct kvm_x86_vcpu {
 	struct kvmx86_lapic *lapic;	/* in-kernel LAPIC (irq.h), NULL without irqchip */
 
 	struct kvm_tdp_page_cache tdp_cache;	/* tdp.c; vcpu->mutex */
-	/*
-	 * Guest-physical lookups of the vCPU thread (vcpu->mutex; tdp.c): the last
-	 * slot found, and the last gfn found without one (an MMIO page), each true
-	 * only at the memslot generation it was made at.
-	 */
-	struct kvm_memory_slot *last_slot;
-	u64 last_slot_gen;
-	u64 mmio_gfn;
-	u64 mmio_gen;
 
 	void *backend;			/* the backend's own vCPU state */
 };
