@@ -250,9 +250,10 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
+/* Repeating: a signal that came before KVM_RUN began must not leave it running. */
 static void watchdog(long us)
 {
-	struct itimerval t = { { 0, 0 }, { us / 1000000, us % 1000000 } };
+	struct itimerval t = { { us / 1000000, us % 1000000 }, { us / 1000000, us % 1000000 } };
 
 	setitimer(ITIMER_REAL, &t, NULL);
 }

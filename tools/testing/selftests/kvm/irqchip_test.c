@@ -749,9 +749,12 @@ static void test_garbage(void)
 			   (rng() & APICBASE_EXTD));
 		mp.mp_state = rng() % 5;
 		(void)ioctl(v1->fd, KVM_SET_MP_STATE, &mp);
-		/* A few runs of each, cut short by a signal; any exit will do. */
+		/*
+		 * A few runs of each, cut short by a signal; any exit will do.  The
+		 * signal repeats: one that came before KVM_RUN began stops nothing.
+		 */
 		for (c = 0; c < 4; c++) {
-			ualarm(20000, 0);
+			ualarm(20000, 20000);
 			(void)kt_vcpu_run(c & 1 ? v1 : v0);
 			ualarm(0, 0);
 		}

@@ -309,7 +309,10 @@ static void guest_spin(void)
 static void test_signal_interrupts_guest(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	/* Repeating, in case the first signal comes before KVM_RUN has begun. */
+	struct itimerval it = { .it_interval = { .tv_usec = 200000 },
+				.it_value = { .tv_usec = 200000 } };
+	struct itimerval off = { 0 };
 	struct kt_vm *vm = kt_vm_create();
 	struct kt_vcpu *v = kt_vcpu_add(vm, 0, guest_spin, 0, 0);
 	struct kvm_regs r1, r2;
@@ -319,15 +322,18 @@ static void test_signal_interrupts_guest(void)
 	KT_ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
 	KT_ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 	KT_ASSERT_ERRNO(kt_vcpu_run(v), EINTR);
+	KT_ASSERT_OK(setitimer(ITIMER_REAL, &off, NULL));
 	KT_ASSERT_EXIT(v, KVM_EXIT_INTR);
-	KT_ASSERT(alarms == 1, "handler ran %d times", alarms);
+	KT_ASSERT(alarms >= 1, "handler ran %d times", alarms);
+	alarms = 0;
 	/* The guest is still inside its loop and can be resumed and interrupted again. */
 	kt_get_regs(v, &r1);
 	KT_ASSERT_OK(setitimer(ITIMER_REAL, &it, NULL));
 	KT_ASSERT_ERRNO(kt_vcpu_run(v), EINTR);
+	KT_ASSERT_OK(setitimer(ITIMER_REAL, &off, NULL));
 	KT_ASSERT_EXIT(v, KVM_EXIT_INTR);
 	kt_get_regs(v, &r2);
-	KT_ASSERT(r1.rsp == r2.rsp && alarms == 2, "rsp moved 0x%llx -> 0x%llx, alarms %d",
+	KT_ASSERT(r1.rsp == r2.rsp && alarms >= 1, "rsp moved 0x%llx -> 0x%llx, alarms %d",
 		  (unsigned long long)r1.rsp, (unsigned long long)r2.rsp, alarms);
 	kt_vm_free(vm);
 }
