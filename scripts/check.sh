@@ -99,6 +99,37 @@ testvm_debian_with_retry()
 	return 0
 }
 
+# The reference run of tests/qemu: as for the selftests, a configuration that
+# failed on Debian's KVM is run once more in a fresh boot (a nested boot in the
+# loaded test VM can time out on either implementation); the first failure stays
+# in the log.
+qemu_debian_with_retry()
+{
+	local first=$LOG/qemu-debian.first retry=$LOG/qemu-debian.retry failed rc
+
+	tests/qemu/run.sh --impl debian > "$first" 2>&1
+	rc=$?
+	failed=$(sed -n 's/^not ok [0-9]* - debian: \(qemu_[a-z0-9_]*\) .*/\1/p' "$first" | sort -u)
+	if [ "$rc" -eq 0 ] || [ -z "$failed" ] ||
+	   grep '^not ok ' "$first" | grep -qv -e ' - debian: qemu_' -e '# TODO'; then
+		cat "$first"
+		return "$rc"
+	fi
+	tests/qemu/run.sh --impl debian --configs "$(echo $failed)" > "$retry" 2>&1
+	if grep -q '^not ok ' "$retry"; then
+		cat "$first"
+		echo "# retried in a fresh boot, still failing:"
+		sed 's/^/#   /' "$retry"
+		return 1
+	fi
+	for t in $failed; do
+		echo "# $t failed on the first run and passed when run again"
+	done
+	sed -E 's/^not ok ([0-9]+) - debian: (qemu_[a-z0-9_]+) .*/ok \1 - debian: \2 # passed on retry/' \
+		"$first"
+	return 0
+}
+
 scripts/deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
 stage modules single modules_build
@@ -108,10 +139,11 @@ stage abi tap make -C tests/abi run
 stage fuzz-short single make -C tests/fuzz short
 stage testvm-ours tap scripts/testvm.sh --impl ours
 stage testvm-debian tap testvm_debian_with_retry
-# Unmodified QEMU in the test VM boots Linux on our modules (tests/qemu).  Not run
-# against Debian's KVM here: in the test VM it hangs or aborts in every
-# configuration (Documentation/virt/kvm/qemu.rst); tests/qemu/run.sh --impl debian.
+# Unmodified QEMU in the test VM boots Linux on our modules (tests/qemu), and on
+# Debian's KVM the configurations of tests/qemu/REFERENCE, the ones it boots in
+# the test VM (Documentation/virt/kvm/qemu.rst).
 stage qemu-ours tap tests/qemu/run.sh --impl ours
+stage qemu-debian tap qemu_debian_with_retry
 
 echo
 [ ${#failed_names[@]} -eq 0 ] || echo "failed stages: ${failed_names[*]}"
