@@ -34,6 +34,31 @@ u32 svm_max_asid;
 bool svm_has_nrips;
 bool svm_has_tsc_ratio;
 
+/*
+ * QEMU's emulated SVM (TCG, 7.2 and the versions before and after it that we
+ * read) delivers an EVENTINJ of type INTR inside its VMRUN but leaves the
+ * vector in its "exception to raise" slot.  Until the guest's next exit or
+ * exception overwrites that slot, any kick of QEMU's vCPU thread (its
+ * round-robin timer, work queued from another thread) makes QEMU deliver the
+ * same vector a second time, whatever RFLAGS.IF says: the guest enters an
+ * interrupt handler twice, or inside itself with IF clear (seen as Linux
+ * guests deadlocked on an irq_desc lock at boot, an entry-stack overflow from
+ * a re-entered handler that had not done SWAPGS yet, hangs in SeaBIOS).
+ *
+ * The cure is an exit right after such a VMRUN: a self-IPI raised with GIF
+ * clear is pending when VMRUN sets GIF, so the emulator's first look at its
+ * interrupt lines, after the injected event is delivered and before any kick
+ * is looked at, is an INTR intercept, whose #VMEXIT clears the slot.  The
+ * IPI's handler does nothing.  It costs one exit per injected interrupt, so it
+ * is done only where an emulator may be running us: -1 (default) when the CPU
+ * says a hypervisor is present, 1 always, 0 never.
+ */
+static int intr_exit_kick = -1;
+module_param(intr_exit_kick, int, 0444);
+MODULE_PARM_DESC(intr_exit_kick,
+		 "Exit right after an injected interrupt (emulated SVM): -1 auto, 0 off, 1 on");
+static bool svm_intr_kick;
+
 /* Attribute bits of struct vmcb_seg (descriptor bits 40-47, 52-55). */
 #define SEG_ATTR_TYPE_MASK	0x00f
 #define SEG_ATTR_S		(1 << 4)
@@ -411,6 +436,11 @@ void svm_vcpu_reset(struct kvm_x86_vcpu *v)
 	svm->forced_tf = false;
 }
 
+static void svm_intr_kick_fn(struct irq_work *w)
+{
+	/* Nothing to do: the interrupt itself made the guest exit. */
+}
+
 static int svm_vcpu_create(struct kvm_x86_vcpu *v)
 {
 	struct svm_vcpu *svm;
@@ -428,6 +458,7 @@ static int svm_vcpu_create(struct kvm_x86_vcpu *v)
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = page_to_phys(page);
 	svm->asid_cpu = -1;
+	init_irq_work(&svm->intr_kick, svm_intr_kick_fn);
 	v->backend = svm;
 	return 0;
 }
@@ -438,6 +469,7 @@ static void svm_vcpu_free(struct kvm_x86_vcpu *v)
 
 	if (!svm)
 		return;
+	irq_work_sync(&svm->intr_kick);
 	free_page((unsigned long)svm->vmcb);
 	kfree(svm);
 	v->backend = NULL;
@@ -515,6 +547,11 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	if (swap_aux)
 		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
 	svm_events_before_vmrun(svm);
+	/* GIF is clear: the IPI waits for VMRUN (see intr_exit_kick). */
+	if (svm_intr_kick &&
+	    (vmcb->control.event_inj & (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK)) ==
+	    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_INTR))
+		irq_work_queue(&svm->intr_kick);
 
 	if (guest_xcr0) {
 		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
@@ -653,6 +690,8 @@ static int svm_check_cpu(void)
 	svm_has_tsc_ratio = !!(edx & SVM_FEATURE_TSC_RATE);
 	if (svm_has_tsc_ratio)
 		kvmx86_tsc_set_scaling(SVM_TSC_RATIO_FRAC_BITS, SVM_TSC_RATIO_MAX);
+	svm_intr_kick = intr_exit_kick < 0 ? boot_cpu_has(X86_FEATURE_HYPERVISOR) :
+					     intr_exit_kick > 0;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #ifndef KVM_SVM_H
 #define KVM_SVM_H
 
+#include <linux/irq_work.h>
 #include "../x86.h"
 #include "vmcb.h"
 
@@ -41,6 +42,9 @@ struct svm_vcpu {
 	u64 iret_rip;
 	bool nmi_step;
 	bool forced_tf;			/* RFLAGS.TF set by us for this entry, hidden from the guest */
+
+	/* A host self-IPI that ends the guest's run after an injected interrupt (svm.c). */
+	struct irq_work intr_kick;
 };
 
 static inline struct svm_vcpu *to_svm(struct kvm_x86_vcpu *v)

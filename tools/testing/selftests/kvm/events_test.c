@@ -16,6 +16,7 @@
 
 #define IRQ_A		0x40
 #define IRQ_B		0x41
+#define IRQ_C		0x42
 #define GDT_CODE64	0x08	/* lib/longmode.c's 64-bit code selector */
 #define STACK_SLOT_GPA	0x20000000ull
 #define STACK_SLOT_SIZE	0x10000ull
@@ -32,6 +33,37 @@ __asm__(".pushsection .text\n"
 	".globl ev_irq_b\n"
 	"ev_irq_b:\n"
 	"	lock incl irq_count_b(%rip)\n"
+	"	iretq\n"
+	".popsection\n");
+
+/*
+ * A handler that stays in the guest, interrupts off, for irq_spin_ticks TSC
+ * ticks after counting itself: the time an interrupt delivered a second time
+ * (or with IF clear) has to show up as a second entry.
+ */
+volatile uint32_t irq_count_c;
+volatile uint64_t irq_spin_ticks;
+void ev_irq_spin(void);
+__asm__(".pushsection .text\n"
+	".globl ev_irq_spin\n"
+	"ev_irq_spin:\n"
+	"	lock incl irq_count_c(%rip)\n"
+	"	push %rax\n"
+	"	push %rcx\n"
+	"	push %rdx\n"
+	"	rdtsc\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	mov %rax, %rcx\n"
+	"	add irq_spin_ticks(%rip), %rcx\n"
+	"1:	rdtsc\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	cmp %rcx, %rax\n"
+	"	jb 1b\n"
+	"	pop %rdx\n"
+	"	pop %rcx\n"
+	"	pop %rax\n"
 	"	iretq\n"
 	".popsection\n");
 
@@ -215,6 +247,64 @@ static void test_reinject(void)
 	kt_vm_free(vm);
 }
 
+/*
+ * Each of many KVM_INTERRUPTs reaches the guest exactly once.  The handler
+ * spins with interrupts off for a few milliseconds without an exit, so that a
+ * second delivery of the same vector (seen under QEMU's emulated SVM, which
+ * could deliver an EVENTINJ interrupt again, IF clear or not, when its vCPU
+ * thread was kicked before the guest's next exit) would count twice.
+ */
+#define ONCE_ROUNDS	60
+
+static void guest_once(void)
+{
+	uint32_t i;
+
+	__asm__ volatile("cli");
+	for (i = 0; i < ONCE_ROUNDS; i++) {
+		GUEST_SYNC(1, i);
+		__asm__ volatile("sti\n\tnop\n"
+				 "1:\tcmpl %0, irq_count_c(%%rip)\n\tje 1b\n\tcli"
+				 : : "r"(i) : "memory", "cc");
+		/* A late second delivery lands here, before the count is read. */
+		__asm__ volatile("sti\n\tnop\n\tnop\n\tcli" ::: "memory");
+		GUEST_SYNC(2, irq_count_c);
+	}
+	GUEST_SYNC(3, irq_count_c);
+}
+
+static void test_irq_once(void)
+{
+	struct kt_vm *vm = kt_vm_create();
+	struct kt_vcpu *v;
+	struct kvm_interrupt irq = { .irq = IRQ_C };
+	long khz;
+	uint32_t i;
+	uint64_t n;
+
+	v = kt_vcpu_add(vm, 0, guest_once, 0, 0);
+	khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+	KT_ASSERT(khz > 0, "KVM_GET_TSC_KHZ: %ld", khz);
+	/* 5 ms per handler, longer than the test VM's 4 ms host tick: ~0.3 s in all. */
+	irq_spin_ticks = (uint64_t)khz * 5;
+	kt_sync_to_guest(vm, irq_spin_ticks);
+	install_gate(vm, v, IRQ_C, ev_irq_spin);
+	for (i = 0; i < ONCE_ROUNDS; i++) {
+		KT_ASSERT(ucall_arg(v, 1, 1) == i, "round %u out of step", i);
+		v->run->request_interrupt_window = 1;
+		kt_vcpu_run_ok(v);
+		KT_ASSERT_EXIT(v, KVM_EXIT_IRQ_WINDOW_OPEN);
+		KT_ASSERT_OK(ioctl(v->fd, KVM_INTERRUPT, &irq));
+		v->run->request_interrupt_window = 0;
+		n = ucall_arg(v, 2, 1);
+		KT_ASSERT(n == i + 1, "round %u: interrupt 0x%x taken %lu times in all, want %u",
+			  i, IRQ_C, n, i + 1);
+	}
+	KT_ASSERT(ucall_arg(v, 3, 1) == ONCE_ROUNDS, "final count");
+	KT_RUN_DONE(v);
+	kt_vm_free(vm);
+}
+
 static volatile uint64_t nmi_count;
 
 static void guest_nmi_handler(struct guest_exc_frame *f __attribute__((unused)))
@@ -351,6 +441,7 @@ static const struct ktest_case cases[] = {
 	{ "irq_window", test_irq_window },
 	{ "cr8", test_cr8 },
 	{ "reinject", test_reinject },
+	{ "irq_once", test_irq_once },
 	{ "nmi", test_nmi },
 	{ "exception_payload", test_exception_payload },
 };
