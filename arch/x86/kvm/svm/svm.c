@@ -35,9 +35,9 @@ bool svm_has_nrips;
 bool svm_has_tsc_ratio;
 
 /*
- * QEMU's emulated SVM (TCG, 7.2 and the versions before and after it that we
- * read) delivers an EVENTINJ of type INTR inside its VMRUN but leaves the
- * vector in its "exception to raise" slot.  Until the guest's next exit or
+ * QEMU's emulated SVM (TCG; 7.2, the test VM's, and the other versions whose
+ * source we read) delivers an EVENTINJ of type INTR inside its VMRUN but leaves
+ * the vector in its "exception to raise" slot.  Until the guest's next exit or
  * exception overwrites that slot, any kick of QEMU's vCPU thread (its
  * round-robin timer, work queued from another thread) makes QEMU deliver the
  * same vector a second time, whatever RFLAGS.IF says: the guest enters an

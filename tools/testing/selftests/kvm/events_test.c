@@ -5,9 +5,10 @@
  * the STI shadow, if_flag, ready_for_interrupt_injection; a second
  * KVM_INTERRUPT before entry replaces the first), kvm_run.cr8 both
  * ways, an interrupt whose delivery faults on a fresh stack page and must be
- * delivered again, KVM_NMI with NMIs blocked until the handler's IRET, and a
- * #PF made pending through KVM_SET_VCPU_EVENTS with its CR2 payload
- * (KVM_CAP_EXCEPTION_PAYLOAD); bad input for each ioctl.
+ * delivered again, each of many interrupts taken exactly once, KVM_NMI with
+ * NMIs blocked until the handler's IRET, and a #PF made pending through
+ * KVM_SET_VCPU_EVENTS with its CR2 payload (KVM_CAP_EXCEPTION_PAYLOAD); bad
+ * input for each ioctl.
  */
 #include <sys/ioctl.h>
 
