@@ -547,11 +547,20 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 	if (swap_aux)
 		wrmsrl(MSR_TSC_AUX, svm->tsc_aux);
 	svm_events_before_vmrun(svm);
-	/* GIF is clear: the IPI waits for VMRUN (see intr_exit_kick). */
-	if (svm_intr_kick &&
+	/*
+	 * GIF is clear: the IPI waits for VMRUN (see intr_exit_kick).  Where the
+	 * pending IPI makes the #VMEXIT come before the delivery instead (a CPU or
+	 * another hypervisor under us that looks at interrupts first), the event
+	 * comes back in EXITINTINFO and goes in again without a kick, so that the
+	 * guest always makes progress.
+	 */
+	svm->intr_kicked = false;
+	if (svm_intr_kick && !svm->intr_kick_skip &&
 	    (vmcb->control.event_inj & (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK)) ==
-	    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_INTR))
+	    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_INTR)) {
 		irq_work_queue(&svm->intr_kick);
+		svm->intr_kicked = true;
+	}
 
 	if (guest_xcr0) {
 		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
@@ -561,6 +570,9 @@ static void svm_enter_guest(struct svm_vcpu *svm)
 
 	__kvm_svm_vmrun(svm->vmcb_pa, v->gpr, page_to_phys(sc->host_vmsave));
 	svm_events_after_vmrun(svm);
+	svm->intr_kick_skip = svm->intr_kicked &&
+		(vmcb->control.exit_int_info & (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK)) ==
+		(SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_INTR);
 
 	if (swap_aux)
 		wrmsrl(MSR_TSC_AUX, sc->host_tsc_aux);

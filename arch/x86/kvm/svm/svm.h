@@ -45,6 +45,8 @@ struct svm_vcpu {
 
 	/* A host self-IPI that ends the guest's run after an injected interrupt (svm.c). */
 	struct irq_work intr_kick;
+	bool intr_kicked;		/* this entry queued it */
+	bool intr_kick_skip;		/* it came before the delivery: not at the next entry */
 };
 
 static inline struct svm_vcpu *to_svm(struct kvm_x86_vcpu *v)
