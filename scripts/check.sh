@@ -68,22 +68,30 @@ modules_build() {
 }
 
 # Reference mode.  Debian's KVM in the emulated test VM sometimes fails a timing-
-# sensitive selftest under load (TESTENV.md); a selftest that failed is run once
-# more in a fresh boot, and the reference counts as passed when the second run
-# passes.  The first failure stays in the log.  Ours gets no second chance.
-testvm_debian_with_retry()
+# sensitive selftest, or a nested QEMU boot times out, under load (TESTENV.md): a
+# test that failed is run once more in a fresh boot, and the reference counts as
+# passed when the second run passes.  The first failure stays in the log.  Ours gets
+# no second chance.
+#
+# reference_with_retry NAME PATTERN OPTION COMMAND...
+# PATTERN (extended regex) matches the names of the tests that may be retried,
+# OPTION is COMMAND's option that names the tests to run again.
+reference_with_retry()
 {
-	local first=$LOG/testvm-debian.first retry=$LOG/testvm-debian.retry failed rc t
+	local name=$1 pat=$2 opt=$3 first retry failed rc t
 
-	scripts/testvm.sh --impl debian > "$first" 2>&1
+	shift 3
+	first=$LOG/$name.first
+	retry=$LOG/$name.retry
+	"$@" > "$first" 2>&1
 	rc=$?
-	failed=$(sed -n 's/^not ok [0-9]* - debian: \([a-z0-9_]*_test\) .*/\1/p' "$first" | sort -u)
+	failed=$(sed -n -E "s/^not ok [0-9]+ - debian: ($pat) .*/\1/p" "$first" | sort -u)
 	if [ "$rc" -eq 0 ] || [ -z "$failed" ] ||
-	   grep '^not ok ' "$first" | grep -qv -e '_test ' -e '# TODO'; then
+	   grep '^not ok ' "$first" | grep -v '# TODO' | grep -qvE " - debian: ($pat) "; then
 		cat "$first"
 		return "$rc"
 	fi
-	scripts/testvm.sh --impl debian --tests "$(echo $failed)" > "$retry" 2>&1
+	"$@" "$opt" "$(echo $failed)" > "$retry" 2>&1
 	if grep -q '^not ok ' "$retry"; then
 		cat "$first"
 		echo "# retried in a fresh boot, still failing:"
@@ -94,38 +102,7 @@ testvm_debian_with_retry()
 		echo "# $t failed on the first run and passed when run again:"
 		grep -A3 "^not ok [0-9]* - debian: $t " "$first" | sed 's/^/#   /'
 	done
-	sed -E 's/^not ok ([0-9]+) - debian: ([a-z0-9_]+_test) .*/ok \1 - debian: \2 # passed on retry/' \
-		"$first"
-	return 0
-}
-
-# The reference run of tests/qemu: as for the selftests, a configuration that
-# failed on Debian's KVM is run once more in a fresh boot (a nested boot in the
-# loaded test VM can time out on either implementation); the first failure stays
-# in the log.
-qemu_debian_with_retry()
-{
-	local first=$LOG/qemu-debian.first retry=$LOG/qemu-debian.retry failed rc
-
-	tests/qemu/run.sh --impl debian > "$first" 2>&1
-	rc=$?
-	failed=$(sed -n 's/^not ok [0-9]* - debian: \(qemu_[a-z0-9_]*\) .*/\1/p' "$first" | sort -u)
-	if [ "$rc" -eq 0 ] || [ -z "$failed" ] ||
-	   grep '^not ok ' "$first" | grep -qv -e ' - debian: qemu_' -e '# TODO'; then
-		cat "$first"
-		return "$rc"
-	fi
-	tests/qemu/run.sh --impl debian --configs "$(echo $failed)" > "$retry" 2>&1
-	if grep -q '^not ok ' "$retry"; then
-		cat "$first"
-		echo "# retried in a fresh boot, still failing:"
-		sed 's/^/#   /' "$retry"
-		return 1
-	fi
-	for t in $failed; do
-		echo "# $t failed on the first run and passed when run again"
-	done
-	sed -E 's/^not ok ([0-9]+) - debian: (qemu_[a-z0-9_]+) .*/ok \1 - debian: \2 # passed on retry/' \
+	sed -E "s/^not ok ([0-9]+) - debian: ($pat) .*/ok \1 - debian: \2 # passed on retry/" \
 		"$first"
 	return 0
 }
@@ -138,12 +115,14 @@ stage unit tap scripts/run-unit.sh
 stage abi tap make -C tests/abi run
 stage fuzz-short single make -C tests/fuzz short
 stage testvm-ours tap scripts/testvm.sh --impl ours
-stage testvm-debian tap testvm_debian_with_retry
+stage testvm-debian tap reference_with_retry testvm-debian '[a-z0-9_]+_test' --tests \
+	scripts/testvm.sh --impl debian
 # Unmodified QEMU in the test VM boots Linux on our modules (tests/qemu), and on
 # Debian's KVM the configurations of tests/qemu/REFERENCE, the ones it boots in
 # the test VM (Documentation/virt/kvm/qemu.rst).
 stage qemu-ours tap tests/qemu/run.sh --impl ours
-stage qemu-debian tap qemu_debian_with_retry
+stage qemu-debian tap reference_with_retry qemu-debian 'qemu_[a-z0-9_]+' --configs \
+	tests/qemu/run.sh --impl debian
 
 echo
 [ ${#failed_names[@]} -eq 0 ] || echo "failed stages: ${failed_names[*]}"
