@@ -32,6 +32,9 @@ KVER=${TESTVM_KVER:-}
 QEMU=${TESTVM_QEMU:-qemu-system-x86_64}
 MEM=${TESTVM_MEM:-2G}
 SMP=${TESTVM_SMP:-2}
+# TCG with one host thread for all vCPUs (single, the default) or one per vCPU (multi).
+TCG_THREAD=${TESTVM_TCG_THREAD:-single}
+case $TCG_THREAD in single|multi) ;; *) echo "testvm: TESTVM_TCG_THREAD is single or multi" >&2; exit 2 ;; esac
 # A second newc archive appended to the initramfs (e.g. QEMU for nested guests).
 EXTRA_CPIO=${TESTVM_EXTRA_CPIO:-}
 # What ours mode does with a PENDING test: skip (leave it out) or todo (run it,
@@ -521,7 +524,7 @@ boot_vm()
 		conopt=(-chardev "file,id=con,path=$console" -serial chardev:con
 			-chardev "pipe,id=mon,path=$OUT/monitor" -mon chardev=mon)
 	fi
-	"$QEMU" -M q35 -cpu max -smp "$SMP" -m "$MEM" -accel tcg,thread=single \
+	"$QEMU" -M q35 -cpu max -smp "$SMP" -m "$MEM" -accel tcg,thread=$TCG_THREAD \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" -append "$append" \
 		-nographic -no-reboot -nic none "${conopt[@]}" \
 		-chardev "file,id=res,path=$results" -serial chardev:res \
