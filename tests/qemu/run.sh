@@ -188,11 +188,15 @@ fi
 # The test VM gets 3 GiB: the archive unpacks to about 100 MiB of RAM and each
 # nested guest takes 256 MiB more.
 #
-# The test VM runs one TCG thread per vCPU here (thread=multi): with one thread
-# for all, its round-robin kicks make QEMU 7.2's emulated SVM deliver an injected
-# interrupt a second time (Documentation/virt/kvm/events.rst), which ours works
-# around and Debian's KVM does not: 2-vCPU guests then never boot on Debian's.
-TESTVM_TCG_THREAD=${TESTVM_TCG_THREAD:-multi} \
+# For Debian's KVM the test VM runs one TCG thread per vCPU (thread=multi): with
+# one thread for all, its round-robin kicks make QEMU 7.2's emulated SVM deliver
+# an injected interrupt a second time (Documentation/virt/kvm/events.rst), which
+# ours works around and Debian's KVM does not, so its 2-vCPU guests never boot.
+# Ours keeps one thread for all, where that workaround is proven; under
+# thread=multi one 2-vCPU microvm boot of ours ended early, not yet understood.
+tcg_thread=single
+[ "$IMPL" = debian ] && tcg_thread=multi
+TESTVM_TCG_THREAD=${TESTVM_TCG_THREAD:-$tcg_thread} \
 TESTVM_TEST_DIR=$OUT/tests TESTVM_PENDING=$HERE/PENDING TESTVM_PENDING_MODE=todo \
 	TESTVM_OUT=$OUT/vm TESTVM_EXTRA_CPIO=$OUT/extra.cpio TESTVM_MEM=3G TESTVM_KVER=$KVER \
 	"$TOP/scripts/testvm.sh" --impl "$IMPL" --timeout $((TIMEOUT + 30)) "${KEEP[@]}"
